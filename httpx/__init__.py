@@ -1,0 +1,1 @@
+from .__version__ import __description__, __title__, __version__
