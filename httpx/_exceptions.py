@@ -1,23 +1,23 @@
 """The httpx exception hierarchy (as in httpx 0.28).
 
-    HTTPError
-    ├── RequestError
-    │   ├── TransportError
-    │   │   ├── TimeoutException
-    │   │   │   ├── ConnectTimeout, ReadTimeout, WriteTimeout, PoolTimeout
-    │   │   ├── NetworkError
-    │   │   │   ├── ConnectError, ReadError, WriteError, CloseError
-    │   │   ├── ProtocolError
-    │   │   │   ├── LocalProtocolError, RemoteProtocolError
-    │   │   ├── ProxyError
-    │   │   └── UnsupportedProtocol
-    │   ├── DecodingError
-    │   └── TooManyRedirects
-    └── HTTPStatusError
-    InvalidURL
-    CookieConflict
-    StreamError (a RuntimeError)
-    ├── StreamConsumed, StreamClosed, ResponseNotRead, RequestNotRead
+HTTPError
+├── RequestError
+│   ├── TransportError
+│   │   ├── TimeoutException
+│   │   │   ├── ConnectTimeout, ReadTimeout, WriteTimeout, PoolTimeout
+│   │   ├── NetworkError
+│   │   │   ├── ConnectError, ReadError, WriteError, CloseError
+│   │   ├── ProtocolError
+│   │   │   ├── LocalProtocolError, RemoteProtocolError
+│   │   ├── ProxyError
+│   │   └── UnsupportedProtocol
+│   ├── DecodingError
+│   └── TooManyRedirects
+└── HTTPStatusError
+InvalidURL
+CookieConflict
+StreamError (a RuntimeError)
+├── StreamConsumed, StreamClosed, ResponseNotRead, RequestNotRead
 """
 
 from __future__ import annotations
@@ -215,9 +215,7 @@ class StreamClosed(StreamError):
     """Attempted to read or stream response content after the stream was closed."""
 
     def __init__(self) -> None:
-        message = (
-            "Attempted to read or stream content, but the stream has been closed."
-        )
+        message = "Attempted to read or stream content, but the stream has been closed."
         super().__init__(message)
 
 
@@ -225,10 +223,7 @@ class ResponseNotRead(StreamError):
     """Attempted to access streaming response content without having called `read()`."""
 
     def __init__(self) -> None:
-        message = (
-            "Attempted to access streaming response content,"
-            " without having called `read()`."
-        )
+        message = "Attempted to access streaming response content, without having called `read()`."
         super().__init__(message)
 
 
@@ -236,10 +231,7 @@ class RequestNotRead(StreamError):
     """Attempted to access streaming request content without having called `read()`."""
 
     def __init__(self) -> None:
-        message = (
-            "Attempted to access streaming request content,"
-            " without having called `read()`."
-        )
+        message = "Attempted to access streaming request content, without having called `read()`."
         super().__init__(message)
 
 

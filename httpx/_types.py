@@ -7,9 +7,17 @@ under ``TYPE_CHECKING``, so importing it at run time pulls in nothing of ours.
 from __future__ import annotations
 
 import ssl
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from http.cookiejar import CookieJar
-from typing import IO, TYPE_CHECKING, Any, Callable, Optional, Tuple, Union
+from typing import IO, TYPE_CHECKING, Any, Optional, Union
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._auth import Auth  # noqa: F401
@@ -67,13 +75,13 @@ FileTypes = Union[
     # file (or bytes)
     FileContent,
     # (filename, file (or bytes))
-    Tuple[Optional[str], FileContent],
+    tuple[Optional[str], FileContent],
     # (filename, file (or bytes), content_type)
-    Tuple[Optional[str], FileContent, Optional[str]],
+    tuple[Optional[str], FileContent, Optional[str]],
     # (filename, file (or bytes), content_type, headers)
-    Tuple[Optional[str], FileContent, Optional[str], Mapping[str, str]],
+    tuple[Optional[str], FileContent, Optional[str], Mapping[str, str]],
 ]
-RequestFiles = Union[Mapping[str, FileTypes], Sequence[Tuple[str, FileTypes]]]
+RequestFiles = Union[Mapping[str, FileTypes], Sequence[tuple[str, FileTypes]]]
 
 RequestExtensions = Mapping[str, Any]
 
@@ -84,9 +92,7 @@ class SyncByteStream:
     """A synchronous body stream: iterate it for ``bytes`` chunks, then ``close()`` it."""
 
     def __iter__(self) -> Iterator[bytes]:
-        raise NotImplementedError(
-            "The '__iter__' method must be implemented."
-        )  # pragma: no cover
+        raise NotImplementedError("The '__iter__' method must be implemented.")  # pragma: no cover
         yield b""  # pragma: no cover
 
     def close(self) -> None:

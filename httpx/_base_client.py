@@ -1,0 +1,345 @@
+"""What `Client` and `AsyncClient` share: configuration, merging, request building.
+
+Nothing here does I/O. The request flow itself lives in `_flow`; the two client
+classes only add their explicit public signatures and pick the sync or async driver.
+"""
+
+from __future__ import annotations
+
+import enum
+import typing
+
+from .__version__ import __version__
+from ._auth import Auth, auth_from_url, build_auth
+from ._config import DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_CONFIG, Proxy, Timeout
+from ._cookies import Cookies
+from ._decoders import SUPPORTED_DECODERS
+from ._flow import FlowSettings
+from ._headers import Headers
+from ._models import Request
+from ._types import (
+    AuthTypes,
+    CookieTypes,
+    HeaderTypes,
+    ProxyTypes,
+    QueryParamTypes,
+    RequestContent,
+    RequestData,
+    RequestExtensions,
+    RequestFiles,
+    TimeoutTypes,
+)
+from ._urls import URL, QueryParams
+from ._utils import URLPattern, get_environment_proxies
+
+__all__ = ["USE_CLIENT_DEFAULT", "BaseClient", "ClientState", "EventHook", "UseClientDefault"]
+
+EventHook = typing.Callable[..., typing.Any]
+
+T = typing.TypeVar("T")
+
+
+class UseClientDefault:
+    """For some parameters such as `auth=...` and `timeout=...` we need to be able to
+    indicate the default "unset" state, in a way that is distinctly different to using
+    `None`: `None` means "disabled" (no auth, no timeout), while this sentinel means
+    "use the client's setting".
+    """
+
+    def __repr__(self) -> str:
+        return "<httpx._client.UseClientDefault>"
+
+
+USE_CLIENT_DEFAULT = UseClientDefault()
+
+
+class ClientState(enum.Enum):
+    # UNOPENED: the client has been instantiated, but has not been used to send a
+    # request, or been opened by entering the context of a `with` block.
+    UNOPENED = 1
+    # OPENED: the client has either sent a request, or is within a `with` block.
+    OPENED = 2
+    # CLOSED: the client has either exited the `with` block, or `close()` has been called
+    # explicitly.
+    CLOSED = 3
+
+
+def _with_trailing_slash(url: URL) -> URL:
+    # A base URL's path is a directory: "/api" + "users" must give "/api/users".
+    if url.raw_path.endswith(b"/"):
+        return url
+    return url.copy_with(raw_path=url.raw_path + b"/")
+
+
+def proxy_map(proxy: ProxyTypes | None, trust_env: bool) -> dict[str, Proxy | None]:
+    """Mount patterns to proxies: the explicit proxy, else the environment's."""
+    if proxy is not None:
+        return {"all://": proxy if isinstance(proxy, Proxy) else Proxy(url=proxy)}
+    if not trust_env:
+        return {}
+    return {
+        key: None if url is None else Proxy(url=url)
+        for key, url in get_environment_proxies().items()
+    }
+
+
+class BaseClient:
+    _is_async = False
+    def __init__(
+        self,
+        *,
+        auth: AuthTypes | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT_CONFIG,
+        follow_redirects: bool = False,
+        max_redirects: int = DEFAULT_MAX_REDIRECTS,
+        event_hooks: None | typing.Mapping[str, list[EventHook]] = None,
+        base_url: URL | str = "",
+        trust_env: bool = True,
+        default_encoding: str | typing.Callable[[bytes], str] = "utf-8",
+    ) -> None:
+        event_hooks = {} if event_hooks is None else event_hooks
+
+        self._base_url = _with_trailing_slash(URL(base_url))
+        self._auth = build_auth(auth)
+        self._params = QueryParams(params)
+        self.headers = Headers(headers)
+        self._cookies = Cookies(cookies)
+        self._timeout = Timeout(timeout)
+        self.follow_redirects = follow_redirects
+        self.max_redirects = max_redirects
+        self._event_hooks = {
+            "request": list(event_hooks.get("request", [])),
+            "response": list(event_hooks.get("response", [])),
+        }
+        self._trust_env = trust_env
+        self._default_encoding = default_encoding
+        self._state = ClientState.UNOPENED
+        self._mounts: dict[URLPattern, typing.Any] = {}
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether this client has been closed."""
+        return self._state == ClientState.CLOSED
+
+    @property
+    def trust_env(self) -> bool:
+        return self._trust_env
+
+    @property
+    def timeout(self) -> Timeout:
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, timeout: TimeoutTypes) -> None:
+        self._timeout = Timeout(timeout)
+
+    @property
+    def event_hooks(self) -> dict[str, list[EventHook]]:
+        return self._event_hooks
+
+    @event_hooks.setter
+    def event_hooks(self, event_hooks: dict[str, list[EventHook]]) -> None:
+        unknown = set(event_hooks) - {"request", "response"}
+        if unknown:
+            raise ValueError(
+                f"Unknown event hook kind(s) {sorted(unknown)!r}: "
+                "expected 'request' and/or 'response'."
+            )
+        self._event_hooks = {
+            "request": list(event_hooks.get("request", [])),
+            "response": list(event_hooks.get("response", [])),
+        }
+
+    @property
+    def auth(self) -> Auth | None:
+        """Authentication used by default for requests sent by this client."""
+        return self._auth
+
+    @auth.setter
+    def auth(self, auth: AuthTypes) -> None:
+        self._auth = build_auth(auth)
+
+    @property
+    def base_url(self) -> URL:
+        """Base URL to use when sending requests with relative URLs."""
+        return self._base_url
+
+    @base_url.setter
+    def base_url(self, url: URL | str) -> None:
+        self._base_url = _with_trailing_slash(URL(url))
+
+    @property
+    def headers(self) -> Headers:
+        """HTTP headers to include when sending requests."""
+        return self._headers
+
+    @headers.setter
+    def headers(self, headers: HeaderTypes) -> None:
+        client_headers = Headers(
+            {
+                b"Accept": b"*/*",
+                b"Accept-Encoding": _ACCEPT_ENCODING,
+                b"Connection": b"keep-alive",
+                b"User-Agent": _USER_AGENT,
+            }
+        )
+        client_headers.update(headers)
+        self._headers = client_headers
+
+    @property
+    def cookies(self) -> Cookies:
+        """Cookie values to include when sending requests."""
+        return self._cookies
+
+    @cookies.setter
+    def cookies(self, cookies: CookieTypes) -> None:
+        self._cookies = Cookies(cookies)
+
+    @property
+    def params(self) -> QueryParams:
+        """Query parameters to include in the URL when sending requests."""
+        return self._params
+
+    @params.setter
+    def params(self, params: QueryParamTypes) -> None:
+        self._params = QueryParams(params)
+
+    # --- request building -------------------------------------------------------------
+
+    def build_request(
+        self,
+        method: str,
+        url: URL | str,
+        *,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: typing.Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+    ) -> Request:
+        """Build and return a request instance.
+
+        The client's `params`, `headers` and `cookies` are merged with the given ones;
+        the request's `timeout` extension comes from `timeout`, else the client's.
+        """
+        url = self._merge_url(url)
+        headers = self._merge_headers(headers)
+        cookies = self._merge_cookies(cookies)
+        params = self._merge_queryparams(params)
+        extensions = {} if extensions is None else dict(extensions)
+        if "timeout" not in extensions:
+            timeout = self.timeout if isinstance(timeout, UseClientDefault) else Timeout(timeout)
+            extensions["timeout"] = timeout.as_dict()
+        return Request(
+            method,
+            url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            extensions=extensions,
+        )
+
+    def _merge_url(self, url: URL | str) -> URL:
+        """Merge a URL argument together with any 'base_url' on the client."""
+        merge_url = URL(url)
+        if merge_url.is_relative_url:
+            # Join by path concatenation, not RFC 3986 resolution, so that
+            # base_url="https://api/v1" and url="/users" give "https://api/v1/users".
+            merge_raw_path = self.base_url.raw_path + merge_url.raw_path.lstrip(b"/")
+            return self.base_url.copy_with(raw_path=merge_raw_path)
+        return merge_url
+
+    def _merge_cookies(self, cookies: CookieTypes | None = None) -> CookieTypes | None:
+        if cookies or self.cookies:
+            merged = Cookies(self.cookies)
+            merged.update(cookies)
+            return merged
+        return cookies
+
+    def _merge_headers(self, headers: HeaderTypes | None = None) -> HeaderTypes | None:
+        merged = Headers(self.headers)
+        if headers:
+            merged.update(headers)
+        return merged
+
+    def _merge_queryparams(self, params: QueryParamTypes | None = None) -> QueryParamTypes | None:
+        if params or self.params:
+            return self.params.merge(params)
+        return params
+
+    def _build_auth(self, auth: AuthTypes | None) -> Auth | None:
+        return build_auth(auth)
+
+    def _build_request_auth(
+        self, request: Request, auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT
+    ) -> Auth:
+        auth = self._auth if isinstance(auth, UseClientDefault) else build_auth(auth)
+        if auth is not None:
+            return auth
+        from_url = auth_from_url(request.url)
+        return from_url if from_url is not None else Auth()
+
+    # --- transports ---------------------------------------------------------------------
+
+    def _mount_transports(
+        self,
+        proxies: dict[str, typing.Any],
+        mounts: None | typing.Mapping[str, typing.Any],
+    ) -> None:
+        patterns = {URLPattern(key): transport for key, transport in proxies.items()}
+        if mounts is not None:
+            patterns.update({URLPattern(key): transport for key, transport in mounts.items()})
+        self._mounts = dict(sorted(patterns.items()))
+
+    def _transport_for_url(self, url: URL) -> typing.Any:
+        """The transport for `url`: the most specific matching mount, else the default."""
+        for pattern, transport in self._mounts.items():
+            if pattern.matches(url):
+                return self._transport if transport is None else transport
+        return self._transport
+
+    def _flow_settings(self) -> FlowSettings:
+        return FlowSettings(
+            transport_for_url=self._transport_for_url,
+            cookies=self._cookies,
+            max_redirects=self.max_redirects,
+            request_hooks=self._event_hooks["request"],
+            response_hooks=self._event_hooks["response"],
+            default_encoding=self._default_encoding,
+            asynchronous=self._is_async,
+        )
+
+    def _check_can_send(self) -> None:
+        if self._state == ClientState.CLOSED:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        self._state = ClientState.OPENED
+
+    def _check_can_open(self) -> None:
+        if self._state != ClientState.UNOPENED:
+            message = {
+                ClientState.OPENED: "Cannot open a client instance more than once.",
+                ClientState.CLOSED: ("Cannot reopen a client instance, once it has been closed."),
+            }[self._state]
+            raise RuntimeError(message)
+        self._state = ClientState.OPENED
+
+    _transport: typing.Any
+
+
+def _accept_encoding() -> bytes:
+    return ", ".join(key for key in SUPPORTED_DECODERS if key != "identity").encode("ascii")
+
+
+_ACCEPT_ENCODING = _accept_encoding()
+_USER_AGENT = f"python-httpx/{__version__}".encode("ascii")

@@ -1,0 +1,494 @@
+"""Client configuration: `Timeout`, `Limits`, `Proxy` and TLS contexts.
+
+SSL context caching — the decision
+----------------------------------
+Loading certifi's CA bundle into an `ssl.SSLContext` costs about 17-20 ms, and a copy of a
+context cannot be made, so building one per client makes creating clients expensive.
+But an `SSLContext` is mutable, and it *is* mutated after we hand it out: httpcore calls
+``ssl_context.set_alpn_protocols(...)`` on it before every TLS handshake (with
+``["http/1.1", "h2"]`` when HTTP/2 is enabled, else ``["http/1.1"]``), and a user may call
+``load_cert_chain()`` on a context they got from us. So:
+
+* `create_ssl_context()`, the public function, always returns a NEW context that belongs
+  to the caller, who may change it freely. It pays the full cost.
+* `transport_ssl_context()` is the internal entry point for transports. For the common
+  configurations (``verify`` a bool, no ``cert``) it returns one process-wide context per
+  key ``(verify, trust_env, CA bundle named by the environment, SSLKEYLOGFILE, http2)``.
+  Its ALPN list is preset to exactly what httpcore will set for that ``http2`` flag, so
+  httpcore's per-connection ``set_alpn_protocols`` call rewrites the same value and clients
+  with different HTTP/2 settings never share (and race on) one context. The environment
+  variables are part of the key, so changing them takes effect for the next client.
+  Shared contexts must never be handed to user code. Other configurations (a CA path, a
+  client certificate, a user's own context) are not cached.
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import os
+import ssl
+import threading
+import typing
+import warnings
+
+import certifi
+
+from ._headers import Headers
+from ._types import CertTypes, HeaderTypes, TimeoutTypes
+from ._urls import URL
+from ._utils import get_ca_bundle_from_env
+
+__all__ = [
+    "DEFAULT_LIMITS",
+    "DEFAULT_MAX_REDIRECTS",
+    "DEFAULT_TIMEOUT_CONFIG",
+    "UNSET",
+    "Limits",
+    "Proxy",
+    "Timeout",
+    "UnsetType",
+    "create_ssl_context",
+    "transport_ssl_context",
+]
+
+
+class UnsetType:
+    """Type of the `UNSET` sentinel: "argument not given", as distinct from ``None``."""
+
+    def __repr__(self) -> str:
+        # Signatures print the default as "<httpx._config.UnsetType>", as the recorded
+        # httpx 0.28 API surface shows it (minus the varying "object at 0x..." part).
+        return f"<{type(self).__module__}.{type(self).__qualname__}>"
+
+
+UNSET = UnsetType()
+
+
+# ---------------------------------------------------------------------------------------
+# TLS
+# ---------------------------------------------------------------------------------------
+
+
+def _alpn_protocols(http2: bool) -> list[str]:
+    # The same lists httpcore sets before each handshake (RFC 7301 protocol IDs).
+    return ["http/1.1", "h2"] if http2 else ["http/1.1"]
+
+
+def _keylog_filename(trust_env: bool) -> str | None:
+    # SSLKEYLOGFILE lets tools such as Wireshark decrypt our traffic: only honour it when
+    # the caller trusts the environment.
+    return (os.environ.get("SSLKEYLOGFILE") or None) if trust_env else None
+
+
+def _verified_context(ca_location: str, origin: str, trust_env: bool) -> ssl.SSLContext:
+    # create_default_context() gives the stdlib's vetted defaults (CERT_REQUIRED,
+    # check_hostname, TLS >= 1.2 on current Pythons, no compression).
+    try:
+        if os.path.isdir(ca_location):
+            context = ssl.create_default_context(capath=ca_location)
+        else:
+            context = ssl.create_default_context(cafile=ca_location)
+    except ssl.SSLError as exc:
+        raise ssl.SSLError(
+            f"Could not load CA certificates from {origin} {ca_location!r}: {exc}"
+        ) from exc
+    if not trust_env:
+        # create_default_context() reads SSLKEYLOGFILE itself; trust_env=False means no.
+        context.keylog_filename = None  # type: ignore[assignment]
+    return context
+
+
+def _unverified_context() -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _ca_location(verify: bool | str | os.PathLike[str], trust_env: bool) -> tuple[str, str]:
+    """Return (path, description) of the CA certificates to trust for a verifying context."""
+    if verify is True:
+        from_env = get_ca_bundle_from_env() if trust_env else None
+        if from_env is not None:
+            return from_env, "SSL_CERT_FILE/SSL_CERT_DIR"
+        return certifi.where(), "certifi bundle"
+    path = os.fspath(typing.cast("str | os.PathLike[str]", verify))
+    if not os.path.exists(path):
+        raise FileNotFoundError(
+            f"Could not find a suitable TLS CA certificate bundle, invalid path: {path!r}"
+        )
+    return path, "verify path"
+
+
+def _load_client_cert(context: ssl.SSLContext, cert: CertTypes) -> None:
+    """Load a client certificate: a path, (certfile, keyfile) or (certfile, keyfile, password)."""
+    password: str | bytes | None = None
+    keyfile: str | None = None
+    if isinstance(cert, (str, os.PathLike)):
+        certfile = os.fspath(cert)
+    elif isinstance(cert, tuple):
+        if len(cert) not in (2, 3):
+            raise ValueError(
+                "cert must be a path, a (certfile, keyfile) tuple or a "
+                f"(certfile, keyfile, password) tuple, got a tuple of {len(cert)} items"
+            )
+        for item, what in zip(cert[:2], ("certfile", "keyfile"), strict=True):
+            if not isinstance(item, (str, os.PathLike)) and not (
+                what == "keyfile" and item is None
+            ):
+                raise TypeError(f"cert {what} must be a path string, not {type(item).__name__}")
+        certfile = os.fspath(cert[0])
+        keyfile = None if cert[1] is None else os.fspath(cert[1])
+        if len(cert) == 3:
+            password = cert[2]
+            if not isinstance(password, (str, bytes)):
+                raise TypeError(
+                    f"cert password must be str or bytes, not {type(password).__name__}"
+                )
+    else:
+        raise TypeError(
+            "cert must be a path, a (certfile, keyfile) tuple or a "
+            f"(certfile, keyfile, password) tuple, not {type(cert).__name__}"
+        )
+    # ssl reports a missing file without its name: say which one.
+    for path, what in ((certfile, "certificate file"), (keyfile, "key file")):
+        if path is not None and not os.path.isfile(path):
+            raise FileNotFoundError(f"Client {what} not found: {path!r}")
+    try:
+        context.load_cert_chain(certfile, keyfile, password)
+    except ssl.SSLError as exc:
+        raise ssl.SSLError(
+            f"Could not load client certificate {certfile!r}"
+            + (f" with key {keyfile!r}" if keyfile else "")
+            + f" (wrong password, or not a PEM certificate and key?): {exc}"
+        ) from exc
+
+
+def _build_ssl_context(verify: ssl.SSLContext | str | bool, trust_env: bool) -> ssl.SSLContext:
+    """A new context for `verify`; a user's own context is passed through untouched."""
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    if verify is False:
+        context = _unverified_context()
+    elif verify is True or isinstance(verify, (str, os.PathLike)):
+        if not isinstance(verify, bool):
+            warnings.warn(
+                "`verify=<str>` is deprecated. Use "
+                "`verify=ssl.create_default_context(cafile=...)` or "
+                "`verify=ssl.create_default_context(capath=...)` instead.",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+        location, origin = _ca_location(verify, trust_env)
+        context = _verified_context(location, origin, trust_env)
+    else:
+        raise TypeError(
+            "verify must be True, False, a path to CA certificates or an ssl.SSLContext, "
+            f"not {type(verify).__name__}"
+        )
+    keylog = _keylog_filename(trust_env)
+    if keylog is not None:
+        context.keylog_filename = keylog
+    return context
+
+
+def create_ssl_context(
+    verify: ssl.SSLContext | str | bool = True,
+    cert: CertTypes | None = None,
+    trust_env: bool = True,
+) -> ssl.SSLContext:
+    """Build an SSL context for `verify` and `cert`. A new context the caller owns.
+
+    verify: True (certifi's bundle, or SSL_CERT_FILE / SSL_CERT_DIR when `trust_env` and
+    they name an existing file/directory), False (no verification), a path to a CA file or
+    directory (deprecated, as in httpx 0.28), or an `ssl.SSLContext` returned as is.
+    cert (deprecated, as in httpx 0.28): a client certificate loaded into the context.
+    ALPN is left to the transport (httpcore sets it per connection).
+    """
+    context = _build_ssl_context(verify, trust_env)
+    if cert is not None and cert != "":
+        warnings.warn(
+            "`cert=...` is deprecated. Use `verify=<ssl_context>` instead, "
+            "with `.load_cert_chain()` to configure the certificate chain.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        _load_client_cert(context, cert)
+    return context
+
+
+_SharedKey = tuple[bool, bool, "str | None", "str | None", bool]
+_MAX_SHARED_CONTEXTS = 16
+_shared_contexts: collections.OrderedDict[_SharedKey, ssl.SSLContext] = collections.OrderedDict()
+_shared_lock = threading.Lock()
+
+
+def transport_ssl_context(
+    verify: ssl.SSLContext | str | bool = True,
+    cert: CertTypes | None = None,
+    trust_env: bool = True,
+    *,
+    http2: bool = False,
+) -> ssl.SSLContext:
+    """The context a transport hands to httpcore (see the module docstring).
+
+    Bool `verify` without `cert`: a shared, cached context with ALPN preset for `http2`.
+    Anything else: the same as `create_ssl_context` (an SSLContext is returned as is).
+    """
+    if not isinstance(verify, bool) or (cert is not None and cert != ""):
+        return create_ssl_context(verify, cert, trust_env)
+    env_bundle = get_ca_bundle_from_env() if trust_env and verify else None
+    key: _SharedKey = (verify, trust_env, env_bundle, _keylog_filename(trust_env), http2)
+    context = _shared_contexts.get(key)
+    if context is not None:
+        try:
+            _shared_contexts.move_to_end(key)  # Least recently used goes first.
+        except KeyError:  # pragma: no cover - evicted by another thread just now
+            pass
+        return context
+    with _shared_lock:
+        context = _shared_contexts.get(key)
+        if context is None:
+            context = _build_ssl_context(verify, trust_env)
+            context.set_alpn_protocols(_alpn_protocols(http2))
+            _shared_contexts[key] = context
+            if len(_shared_contexts) > _MAX_SHARED_CONTEXTS:
+                # Only a process that keeps changing its environment gets here.
+                _shared_contexts.popitem(last=False)
+    return context
+
+
+# ---------------------------------------------------------------------------------------
+# Timeouts and limits
+# ---------------------------------------------------------------------------------------
+
+
+def _check_seconds(value: object, name: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"Timeout value {name!r} must be a number or None, not {value!r}")
+    if math.isnan(value) or value < 0:
+        raise ValueError(f"Timeout value {name!r} must be >= 0 or None, not {value!r}")
+    # An infinite timeout means "no timeout"; sockets reject inf, so store None.
+    return None if math.isinf(value) else value
+
+
+class Timeout:
+    """Timeout configuration, in seconds (``None`` disables a timeout).
+
+    Timeout(10.0)                    # 10s for each of connect, read, write and pool
+    Timeout(10.0, connect=60.0)      # 60s to connect, 10s for the others
+    Timeout(None)                    # no timeouts
+    Timeout((5.0, 10.0, 10.0, 1.0))  # (connect, read, write, pool)
+    Timeout(connect=1, read=2, write=3, pool=4)
+    """
+
+    def __init__(
+        self,
+        timeout: TimeoutTypes | UnsetType = UNSET,
+        *,
+        connect: None | float | UnsetType = UNSET,
+        read: None | float | UnsetType = UNSET,
+        write: None | float | UnsetType = UNSET,
+        pool: None | float | UnsetType = UNSET,
+    ) -> None:
+        overrides = {"connect": connect, "read": read, "write": write, "pool": pool}
+        given = {name: value for name, value in overrides.items() if value is not UNSET}
+        if isinstance(timeout, Timeout):
+            if given:
+                raise ValueError(
+                    "httpx.Timeout(<Timeout>) cannot be combined with per-phase overrides; "
+                    f"got {', '.join(given)}"
+                )
+            values: dict[str, object] = dict(timeout.as_dict())
+        elif isinstance(timeout, tuple):
+            if given:
+                raise ValueError(
+                    "httpx.Timeout(<tuple>) cannot be combined with per-phase overrides; "
+                    f"got {', '.join(given)}"
+                )
+            if len(timeout) != 4:
+                raise ValueError(
+                    "A timeout tuple must have four items (connect, read, write, pool), "
+                    f"got {len(timeout)}"
+                )
+            values = dict(zip(("connect", "read", "write", "pool"), timeout, strict=True))
+        elif len(given) == 4:
+            values = dict(given)
+        elif isinstance(timeout, UnsetType):
+            raise ValueError(
+                "httpx.Timeout must either include a default, or set all four parameters "
+                "explicitly."
+            )
+        else:
+            values = {name: given.get(name, timeout) for name in overrides}
+        self.connect = _check_seconds(values["connect"], "connect")
+        self.read = _check_seconds(values["read"], "read")
+        self.write = _check_seconds(values["write"], "write")
+        self.pool = _check_seconds(values["pool"], "pool")
+
+    def as_dict(self) -> dict[str, float | None]:
+        return {"connect": self.connect, "read": self.read, "write": self.write, "pool": self.pool}
+
+    def __eq__(self, other: typing.Any) -> bool:
+        return (
+            isinstance(other, self.__class__)
+            and self.connect == other.connect
+            and self.read == other.read
+            and self.write == other.write
+            and self.pool == other.pool
+        )
+
+    # Mutable attributes and a value-based __eq__: unhashable, as in httpx.
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        class_name = self.__class__.__name__
+        if self.connect == self.read == self.write == self.pool:
+            return f"{class_name}(timeout={self.connect})"
+        return (
+            f"{class_name}(connect={self.connect}, read={self.read}, "
+            f"write={self.write}, pool={self.pool})"
+        )
+
+
+def _check_count(value: object, name: str, minimum: int) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"Limits {name} must be an int or None, not {value!r}")
+    if value < minimum:
+        raise ValueError(f"Limits {name} must be >= {minimum} or None, not {value!r}")
+    return value
+
+
+class Limits:
+    """Connection pool limits.
+
+    max_connections: maximum number of concurrent connections (None: no limit).
+    max_keepalive_connections: idle connections kept for reuse (None: no limit).
+    keepalive_expiry: seconds an idle connection is kept (None: forever).
+    """
+
+    def __init__(
+        self,
+        *,
+        max_connections: int | None = None,
+        max_keepalive_connections: int | None = None,
+        keepalive_expiry: float | None = 5.0,
+    ) -> None:
+        # A pool allowed zero connections could never send a request.
+        self.max_connections = _check_count(max_connections, "max_connections", 1)
+        self.max_keepalive_connections = _check_count(
+            max_keepalive_connections, "max_keepalive_connections", 0
+        )
+        if keepalive_expiry is not None and (
+            isinstance(keepalive_expiry, bool)
+            or not isinstance(keepalive_expiry, (int, float))
+            or not keepalive_expiry >= 0
+        ):
+            raise ValueError(
+                f"Limits keepalive_expiry must be a number >= 0 or None, not {keepalive_expiry!r}"
+            )
+        self.keepalive_expiry = keepalive_expiry
+
+    def __eq__(self, other: typing.Any) -> bool:
+        return (
+            isinstance(other, self.__class__)
+            and self.max_connections == other.max_connections
+            and self.max_keepalive_connections == other.max_keepalive_connections
+            and self.keepalive_expiry == other.keepalive_expiry
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        class_name = self.__class__.__name__
+        return (
+            f"{class_name}(max_connections={self.max_connections}, "
+            f"max_keepalive_connections={self.max_keepalive_connections}, "
+            f"keepalive_expiry={self.keepalive_expiry})"
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# Proxies
+# ---------------------------------------------------------------------------------------
+
+_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+class Proxy:
+    """A proxy server: its URL, credentials, extra headers and (for https://) TLS context.
+
+    Credentials in the URL (``http://user:pass@proxy:3128``) move to `.auth` and are
+    removed from `.url`, so the URL can be logged safely.
+    """
+
+    def __init__(
+        self,
+        url: URL | str,
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+        auth: tuple[str, str] | None = None,
+        headers: HeaderTypes | None = None,
+    ) -> None:
+        url = URL(url)
+        if url.scheme not in _PROXY_SCHEMES:
+            raise ValueError(
+                f"Unknown scheme for proxy URL {url!r}: expected one of "
+                f"{', '.join(s + '://' for s in _PROXY_SCHEMES)}"
+            )
+        if not url.host:
+            raise ValueError(f"Proxy URL {url!r} has no host")
+        if ssl_context is not None:
+            if not isinstance(ssl_context, ssl.SSLContext):
+                raise TypeError(
+                    f"Proxy ssl_context must be an ssl.SSLContext, not {type(ssl_context)}"
+                )
+            if url.scheme != "https":
+                # httpcore would refuse it for http://, and SOCKS has no TLS to the proxy.
+                raise ValueError(
+                    f"Proxy ssl_context is only used with https:// proxy URLs, not {url.scheme}://"
+                )
+        if auth is not None:
+            if (
+                not isinstance(auth, tuple)
+                or len(auth) != 2
+                or not all(isinstance(part, str) for part in auth)
+            ):
+                raise TypeError("Proxy auth must be a (username, password) tuple of str")
+        if url.username or url.password:
+            url_auth = (url.username, url.password)
+            if auth is not None and auth != url_auth:
+                raise ValueError(
+                    "Proxy credentials given both in the URL and as auth=...; use one of them"
+                )
+            auth = url_auth
+            url = url.copy_with(username=None, password=None)
+        self.url = url
+        self.auth = auth
+        self.headers = Headers(headers)
+        self.ssl_context = ssl_context
+
+    @property
+    def raw_auth(self) -> tuple[bytes, bytes] | None:
+        # The username and password are encoded as UTF-8 for Basic auth (RFC 7617 section 2.1).
+        if self.auth is None:
+            return None
+        return (self.auth[0].encode("utf-8"), self.auth[1].encode("utf-8"))
+
+    def __repr__(self) -> str:
+        # The password never appears, so a repr can go into logs.
+        auth = (self.auth[0], "********") if self.auth else None
+        url_str = f"{str(self.url)!r}"
+        auth_str = f", auth={auth!r}" if auth else ""
+        headers_str = f", headers={dict(self.headers)!r}" if self.headers else ""
+        return f"Proxy({url_str}{auth_str}{headers_str})"
+
+
+DEFAULT_TIMEOUT_CONFIG = Timeout(timeout=5.0)
+DEFAULT_LIMITS = Limits(max_connections=100, max_keepalive_connections=20)
+DEFAULT_MAX_REDIRECTS = 20

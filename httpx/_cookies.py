@@ -1,0 +1,263 @@
+"""`Cookies`: a mutable mapping of cookie names to values, over `http.cookiejar.CookieJar`.
+
+The jar applies the cookie rules (domain and path matching, Secure, expiry; RFC 6265
+sections 5.1.3, 5.1.4 and 5.4). We only adapt our Request/Response to the urllib objects
+the jar expects. `Request` and `Response` are duck-typed at run time (``.url``,
+``.method``, ``.headers``, ``.request``) because `_models` sits above this module.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+import urllib.request
+from collections.abc import Iterator, Mapping
+from http.client import HTTPResponse
+from http.cookiejar import Cookie, CookieJar
+
+from ._exceptions import CookieConflict
+from ._types import CookieTypes
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from ._headers import Headers
+    from ._models import Request, Response
+
+__all__ = ["Cookies"]
+
+# CR, LF and NUL in a cookie would end up in a Cookie header and split it (header
+# injection). In a name, ";" and "=" would also change how the header is parsed
+# (RFC 6265 section 4.2.1: cookie-pair = cookie-name "=" cookie-value, joined by "; ").
+_FORBIDDEN_IN_VALUE = re.compile(r"[\r\n\x00]")
+_FORBIDDEN_IN_NAME = re.compile(r"[\r\n\x00;=]")
+
+
+def _check_cookie(name: object, value: object) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"Cookie names must be str, not {type(name).__name__}")
+    if not isinstance(value, str):
+        raise TypeError(f"Cookie {name!r}: values must be str, not {type(value).__name__}")
+    if not name or _FORBIDDEN_IN_NAME.search(name):
+        raise ValueError(
+            f"Invalid cookie name {name!r}: names must be non-empty and must not contain "
+            "CR, LF, NUL, ';' or '='"
+        )
+    if _FORBIDDEN_IN_VALUE.search(value):
+        raise ValueError(
+            f"Invalid value for cookie {name!r}: values must not contain CR, LF or NUL"
+        )
+
+
+class Cookies(typing.MutableMapping[str, str]):
+    """HTTP cookies, as a mutable mapping of names to values.
+
+    Several cookies may share a name (for different domains or paths): use
+    ``get(name, domain=..., path=...)`` to pick one, as plain lookups raise
+    `CookieConflict` when the candidates disagree.
+    """
+
+    def __init__(self, cookies: CookieTypes | None = None) -> None:
+        if isinstance(cookies, CookieJar):
+            # Shared, not copied: the caller keeps seeing the cookies we store.
+            self.jar = cookies
+            return
+        self.jar = CookieJar()
+        if cookies is None:
+            return
+        if isinstance(cookies, Cookies):
+            for cookie in cookies.jar:
+                self.jar.set_cookie(cookie)
+        elif isinstance(cookies, Mapping):
+            for name, value in cookies.items():
+                self.set(name, value)
+        elif isinstance(cookies, (list, tuple)):
+            for pair in cookies:
+                if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                    raise TypeError(f"Cookie items must be (name, value) pairs, got {pair!r}")
+                self.set(pair[0], pair[1])
+        else:
+            raise TypeError(
+                "cookies must be a dict, a list of (name, value) pairs, a Cookies instance "
+                f"or an http.cookiejar.CookieJar, not {type(cookies).__name__}"
+            )
+
+    def extract_cookies(self, response: Response) -> None:
+        """Store the cookies that `response` sets (Set-Cookie), for its request's URL."""
+        headers = response.headers
+        set_cookie = headers.get_list("set-cookie")
+        set_cookie2 = headers.get_list("set-cookie2")
+        if not set_cookie and not set_cookie2:
+            return  # Most responses set no cookie: skip building the urllib adapters.
+        urllib_response = _UrllibResponse({"set-cookie": set_cookie, "set-cookie2": set_cookie2})
+        urllib_request = _UrllibRequest(response.request)
+        # The jar only calls .info().get_all(...) on the response; see _UrllibResponse.
+        self.jar.extract_cookies(typing.cast(HTTPResponse, urllib_response), urllib_request)
+
+    def set_cookie_header(self, request: Request) -> None:
+        """Set the request's Cookie header from the cookies that apply to its URL.
+
+        A Cookie header already on the request is left alone.
+        """
+        if not self:
+            return
+        self.jar.add_cookie_header(_UrllibRequest(request))
+
+    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
+        """Set a cookie. With no domain it is sent to every host."""
+        _check_cookie(name, value)
+        if not isinstance(domain, str) or not isinstance(path, str):
+            raise TypeError("Cookie domain and path must be str")
+        cookie = Cookie(
+            version=0,
+            name=name,
+            value=value,
+            port=None,
+            port_specified=False,
+            domain=domain,
+            domain_specified=bool(domain),
+            domain_initial_dot=domain.startswith("."),
+            path=path,
+            path_specified=bool(path),
+            secure=False,
+            expires=None,
+            discard=True,
+            comment=None,
+            comment_url=None,
+            rest={"HttpOnly": None},  # type: ignore[dict-item]  # (typeshed: dict[str, str])
+            rfc2109=False,
+        )
+        self.jar.set_cookie(cookie)
+
+    def _matching(self, name: str, domain: str | None, path: str | None) -> list[Cookie]:
+        return [
+            cookie
+            for cookie in self.jar
+            if cookie.name == name
+            and (domain is None or cookie.domain == domain)
+            and (path is None or cookie.path == path)
+        ]
+
+    def get(  # type: ignore[override]
+        self,
+        name: str,
+        default: str | None = None,
+        domain: str | None = None,
+        path: str | None = None,
+    ) -> str | None:
+        """The value of cookie `name`, optionally restricted to a domain and path.
+
+        Raises `CookieConflict` if several cookies match with different values.
+        """
+        value: str | None = None
+        found = False
+        for cookie in self._matching(name, domain, path):
+            if found and cookie.value != value:
+                raise CookieConflict(
+                    f"Multiple cookies exist with name={name}: pass domain= and/or path= "
+                    "to choose one"
+                )
+            value, found = cookie.value, True
+        return default if value is None else value
+
+    def delete(self, name: str, domain: str | None = None, path: str | None = None) -> None:
+        """Delete every cookie called `name` (in `domain` and `path`, when given).
+
+        Deleting a cookie that does not exist does nothing.
+        """
+        for cookie in self._matching(name, domain, path):
+            try:
+                self.jar.clear(cookie.domain, cookie.path, cookie.name)
+            except KeyError:  # pragma: no cover - removed concurrently
+                pass
+
+    def clear(self, domain: str | None = None, path: str | None = None) -> None:
+        """Delete all cookies, or only those of `domain` and/or `path`."""
+        if domain is None and path is None:
+            self.jar.clear()
+            return
+        doomed = [
+            cookie
+            for cookie in self.jar
+            if (domain is None or cookie.domain == domain)
+            and (path is None or cookie.path == path)
+        ]
+        for cookie in doomed:
+            try:
+                self.jar.clear(cookie.domain, cookie.path, cookie.name)
+            except KeyError:  # pragma: no cover - removed concurrently
+                pass
+
+    def update(self, cookies: CookieTypes | None = None) -> None:  # type: ignore[override]
+        """Add cookies from a dict, list of pairs, Cookies or CookieJar."""
+        source = cookies.jar if isinstance(cookies, Cookies) else Cookies(cookies).jar
+        for cookie in source:
+            self.jar.set_cookie(cookie)
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self.set(name, value)
+
+    def __getitem__(self, name: str) -> str:
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __delitem__(self, name: str) -> None:
+        # As in httpx: deleting a missing cookie is not an error.
+        self.delete(name)
+
+    def __len__(self) -> int:
+        return len(self.jar)
+
+    def __iter__(self) -> Iterator[str]:
+        return (cookie.name for cookie in self.jar)
+
+    def __bool__(self) -> bool:
+        for _ in self.jar:
+            return True
+        return False
+
+    def __repr__(self) -> str:
+        cookies_repr = ", ".join(
+            f"<Cookie {cookie.name}={cookie.value} for {cookie.domain} />" for cookie in self.jar
+        )
+        return f"<Cookies[{cookies_repr}]>"
+
+
+class _UrllibRequest(urllib.request.Request):
+    """The view of one of our requests that `CookieJar` works on.
+
+    The jar reads the URL (host, path, scheme), the Host header (only when the URL has no
+    host) and whether a Cookie header is already set; it writes the Cookie header with
+    `add_unredirected_header`, which we forward to the real request.
+    """
+
+    def __init__(self, request: Request) -> None:
+        url = request.url
+        if url.userinfo:
+            # "user:pass@host" would be taken for the host name by the jar.
+            url = url.copy_with(username=None, password=None)
+        request_headers: Headers = request.headers
+        headers = {}
+        for name in ("Host", "Cookie", "Cookie2"):
+            value = request_headers.get(name)
+            if value is not None:
+                headers[name] = value
+        super().__init__(url=str(url), headers=headers, method=request.method)
+        self._request = request
+
+    def add_unredirected_header(self, key: str, header: str) -> None:
+        super().add_unredirected_header(key, header)
+        self._request.headers[key] = header
+
+
+class _UrllibResponse:
+    """The view of a response that `CookieJar.extract_cookies` needs: `.info().get_all()`."""
+
+    def __init__(self, headers: dict[str, list[str]]) -> None:
+        self._headers = headers
+
+    def info(self) -> _UrllibResponse:
+        return self
+
+    def get_all(self, name: str, default: list[str]) -> list[str]:
+        return self._headers.get(name.lower()) or default

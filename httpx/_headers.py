@@ -1,0 +1,263 @@
+"""`Headers`: a case-insensitive, order-preserving multi-dict of HTTP header fields."""
+
+from __future__ import annotations
+
+import re
+import typing
+from collections.abc import Iterator, Mapping, Sequence
+
+from ._exceptions import LocalProtocolError
+from ._types import HeaderTypes
+
+__all__ = ["SENSITIVE_HEADERS", "Headers"]
+
+# Masked in repr() so that credentials do not end up in logs and tracebacks.
+SENSITIVE_HEADERS = frozenset({b"authorization", b"proxy-authorization"})
+
+# RFC 9110 section 5.5: CR, LF and NUL are never allowed in a field value. A header
+# carrying them would let the caller (or whoever controls the value) inject headers or
+# split the request, so we refuse them as soon as the header is set.
+_FORBIDDEN = re.compile(rb"[\r\n\x00]")
+
+
+def _encode(value: str | bytes, what: str) -> bytes:
+    if isinstance(value, str):
+        try:
+            raw = value.encode("ascii")
+        except UnicodeEncodeError:
+            raw = value.encode("utf-8")
+    elif isinstance(value, bytes):
+        raw = value
+    else:
+        raise TypeError(f"Header {what} must be str or bytes, not {type(value)}")
+    if _FORBIDDEN.search(raw) is not None:
+        raise LocalProtocolError(
+            f"Invalid header {what} {raw!r}: header names and values must not "
+            "contain CR, LF or NUL characters."
+        )
+    return raw
+
+
+def _encode_name(name: str | bytes) -> bytes:
+    raw = _encode(name, "name")
+    if not raw:
+        raise LocalProtocolError("Invalid header name b'': header names must not be empty.")
+    return raw
+
+
+def _encode_value(value: str | bytes) -> bytes:
+    # Leading and trailing whitespace is not part of a field value (RFC 9110 section 5.5).
+    return _encode(value, "value").strip(b" \t")
+
+
+def _pick_encoding(items: list[tuple[bytes, bytes, bytes]]) -> str:
+    for encoding in ("ascii", "utf-8"):
+        try:
+            for raw_key, _, value in items:
+                raw_key.decode(encoding)
+                value.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    # iso-8859-1 decodes any byte sequence, and is what RFC 7230 allowed historically.
+    return "iso-8859-1"
+
+
+class Headers(typing.MutableMapping[str, str]):
+    """HTTP headers, as a case-insensitive multi-dict.
+
+    Stored as a list of (raw name, lower-cased name, value) byte triples, so that the
+    wire form is available without re-encoding and lookups need no case folding.
+    """
+
+    _list: list[tuple[bytes, bytes, bytes]]
+    _encoding: str | None
+
+    def __init__(self, headers: HeaderTypes | None = None, encoding: str | None = None) -> None:
+        self._list = []
+        self._encoding = encoding
+        if headers is None:
+            return
+        if isinstance(headers, Headers):
+            self._list = list(headers._list)
+            if encoding is None:
+                self._encoding = headers._encoding
+            return
+        pairs: typing.Iterable[tuple[str | bytes, str | bytes]]
+        if isinstance(headers, Mapping):
+            pairs = headers.items()
+        elif isinstance(headers, Sequence) and not isinstance(headers, (str, bytes)):
+            pairs = headers
+        else:
+            raise TypeError(
+                f"Headers must be a mapping or a list of (name, value) pairs, not {type(headers)}"
+            )
+        append = self._list.append
+        for pair in pairs:
+            try:
+                key, value = pair
+            except (TypeError, ValueError):
+                raise TypeError(
+                    f"Header items must be (name, value) pairs, got {pair!r}"
+                ) from None
+            raw_key = _encode_name(key)
+            append((raw_key, raw_key.lower(), _encode_value(value)))
+
+    @classmethod
+    def _from_trusted(cls, raw: typing.Iterable[tuple[bytes, bytes]]) -> Headers:
+        """Build from (name, value) bytes pairs already validated by a protocol parser.
+
+        h11/h2 validate the fields they parse, so responses skip our own checks.
+        """
+        headers = cls.__new__(cls)
+        headers._encoding = None
+        headers._list = [(key, key.lower(), value) for key, value in raw]
+        return headers
+
+    @property
+    def encoding(self) -> str:
+        """The encoding used to decode names and values: ascii, else utf-8, else latin-1."""
+        if self._encoding is None:
+            self._encoding = _pick_encoding(self._list)
+        return self._encoding
+
+    @encoding.setter
+    def encoding(self, value: str) -> None:
+        self._encoding = value
+
+    @property
+    def raw(self) -> list[tuple[bytes, bytes]]:
+        """The headers as (name, value) bytes pairs, names in their original case."""
+        return [(raw_key, value) for raw_key, _, value in self._list]
+
+    def keys(self) -> typing.KeysView[str]:
+        encoding = self.encoding
+        return {key.decode(encoding): None for _, key, _ in self._list}.keys()
+
+    def values(self) -> typing.ValuesView[str]:
+        return self._joined().values()
+
+    def items(self) -> typing.ItemsView[str, str]:
+        """Lower-cased names with comma-joined values (RFC 9110 section 5.3)."""
+        return self._joined().items()
+
+    def _joined(self) -> dict[str, str]:
+        encoding = self.encoding
+        joined: dict[str, str] = {}
+        for _, key, value in self._list:
+            name = key.decode(encoding)
+            text = value.decode(encoding)
+            joined[name] = f"{joined[name]}, {text}" if name in joined else text
+        return joined
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        """Every (lower-cased name, value) pair, repeated names included."""
+        encoding = self.encoding
+        return [(key.decode(encoding), value.decode(encoding)) for _, key, value in self._list]
+
+    def get(self, key: str, default: typing.Any = None) -> typing.Any:
+        try:
+            return self[key]
+        except KeyError:
+            return default
+
+    def get_list(self, key: str, split_commas: bool = False) -> list[str]:
+        """All values of a header, optionally splitting comma-separated lists."""
+        lookup = _lookup_key(key)
+        encoding = self.encoding
+        values = [value.decode(encoding) for _, k, value in self._list if k == lookup]
+        if not split_commas:
+            return values
+        return [item.strip() for value in values for item in value.split(",")]
+
+    def update(self, headers: HeaderTypes | None = None) -> None:  # type: ignore[override]
+        other = Headers(headers)
+        for key in other.keys():
+            if key in self:
+                self.pop(key)
+        self._list.extend(other._list)
+        self._encoding = self._encoding if other._encoding is None else other._encoding
+
+    def copy(self) -> Headers:
+        return Headers(self)
+
+    def __getitem__(self, key: str) -> str:
+        lookup = _lookup_key(key)
+        encoding = self.encoding
+        values = [value.decode(encoding) for _, k, value in self._list if k == lookup]
+        if not values:
+            raise KeyError(key)
+        return ", ".join(values)
+
+    def __setitem__(self, key: str, value: str) -> None:
+        """Set a header, replacing any existing values, in place of the first of them."""
+        raw_key = _encode_name(key)
+        raw_value = _encode_value(value)
+        lookup = raw_key.lower()
+        found = [i for i, (_, k, _) in enumerate(self._list) if k == lookup]
+        for index in reversed(found[1:]):
+            del self._list[index]
+        if found:
+            self._list[found[0]] = (raw_key, lookup, raw_value)
+        else:
+            self._list.append((raw_key, lookup, raw_value))
+        if self._encoding == "ascii" and not raw_value.isascii():
+            self._encoding = None
+
+    def __delitem__(self, key: str) -> None:
+        lookup = _lookup_key(key)
+        kept = [item for item in self._list if item[1] != lookup]
+        if len(kept) == len(self._list):
+            raise KeyError(key)
+        self._list = kept
+
+    def __contains__(self, key: typing.Any) -> bool:
+        try:
+            lookup = _lookup_key(key)
+        except TypeError:
+            return False
+        return any(k == lookup for _, k, _ in self._list)
+
+    def __iter__(self) -> Iterator[typing.Any]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+    def __eq__(self, other: typing.Any) -> bool:
+        try:
+            other_headers = Headers(other)
+        except (TypeError, ValueError, LocalProtocolError):
+            return False
+        mine = sorted((key, value) for _, key, value in self._list)
+        theirs = sorted((key, value) for _, key, value in other_headers._list)
+        return mine == theirs
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        class_name = self.__class__.__name__
+        encoding = self.encoding
+        items = [
+            (
+                key.decode(encoding),
+                "[secure]" if key in SENSITIVE_HEADERS else value.decode(encoding),
+            )
+            for _, key, value in self._list
+        ]
+        encoding_str = "" if self._encoding in (None, "ascii") else f", encoding={encoding!r}"
+        as_dict = dict(items)
+        if len(as_dict) == len(items):
+            return f"{class_name}({as_dict!r}{encoding_str})"
+        return f"{class_name}({items!r}{encoding_str})"
+
+
+def _lookup_key(key: str | bytes) -> bytes:
+    if isinstance(key, str):
+        try:
+            return key.encode("ascii").lower()
+        except UnicodeEncodeError:
+            return key.encode("utf-8").lower()
+    if isinstance(key, bytes):
+        return key.lower()
+    raise TypeError(f"Header names must be str or bytes, not {type(key)}")

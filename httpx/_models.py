@@ -1,0 +1,631 @@
+"""`Request` and `Response`: the messages passed between clients and transports.
+
+`Headers` and `Cookies` live in their own modules and are re-exported here, where code
+written against httpx 0.28 imports them from.
+"""
+
+from __future__ import annotations
+
+import codecs
+import datetime
+import email.message
+import json as jsonlib
+import re
+import typing
+from collections.abc import AsyncIterator, Iterator
+
+from ._content import ByteStream, UnattachedStream, encode_request, encode_response
+from ._cookies import Cookies
+from ._decoders import (
+    ByteChunker,
+    ContentDecoder,
+    IdentityDecoder,
+    LineDecoder,
+    TextChunker,
+    TextDecoder,
+    build_decoder,
+)
+from ._exceptions import (
+    HTTPStatusError,
+    RequestNotRead,
+    ResponseNotRead,
+    StreamClosed,
+    StreamConsumed,
+    request_context,
+)
+from ._headers import Headers
+from ._status_codes import codes
+from ._types import (
+    AsyncByteStream,
+    CookieTypes,
+    HeaderTypes,
+    QueryParamTypes,
+    RequestContent,
+    RequestData,
+    RequestExtensions,
+    RequestFiles,
+    ResponseContent,
+    ResponseExtensions,
+    SyncByteStream,
+)
+from ._urls import URL
+
+__all__ = ["Cookies", "Headers", "Request", "Response"]
+
+# The request extension that caps how many bytes a compressed response body may
+# decompress to (a defence against decompression bombs). None means no limit.
+MAX_DECODED_SIZE_EXTENSION = "max_decoded_size"
+
+_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
+_LINK_SEPARATOR = re.compile(r", *<")
+_METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _multipart_boundary(content_type: str | None) -> bytes | None:
+    """An explicit boundary in a user-set multipart Content-Type must be the one used."""
+    if content_type is None or not content_type.startswith("multipart/form-data"):
+        return None
+    match = _BOUNDARY.search(content_type)
+    return match.group(1).encode("latin-1") if match else None
+
+
+class Request:
+    def __init__(
+        self,
+        method: str,
+        url: URL | str,
+        *,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: typing.Any | None = None,
+        stream: SyncByteStream | AsyncByteStream | None = None,
+        extensions: RequestExtensions | None = None,
+    ) -> None:
+        if isinstance(method, bytes):
+            method = method.decode("ascii")
+        if not isinstance(method, str):
+            raise TypeError(f"Request method must be str, not {type(method)}")
+        self.method = method.upper()
+        self.url = url if isinstance(url, URL) else URL(url)
+        if params is not None:
+            self.url = self.url.copy_merge_params(params=params)
+        self.headers = Headers(headers)
+        self.extensions: dict[str, typing.Any] = {} if extensions is None else dict(extensions)
+
+        if cookies:
+            Cookies(cookies).set_cookie_header(self)
+
+        if stream is None:
+            content_type: str | None = self.headers.get("content-type")
+            body_headers, stream = encode_request(
+                content=content,
+                data=data,
+                files=files,
+                json=json,
+                boundary=_multipart_boundary(content_type),
+            )
+            self._prepare(body_headers)
+            self.stream = stream
+            # Bodies given as bytes are available at once, with no read() needed.
+            if isinstance(stream, ByteStream):
+                self._content = stream._stream
+        else:
+            # A stream given directly (by a transport or a client internally) carries its
+            # own framing headers: we add nothing.
+            self.stream = stream
+
+    def _prepare(self, default_headers: dict[str, str]) -> None:
+        headers = self.headers
+        for key, value in default_headers.items():
+            # A user-set Content-Length wins over chunked framing.
+            if key == "Transfer-Encoding" and "Content-Length" in headers:
+                continue
+            headers.setdefault(key, value)
+
+        auto: list[tuple[bytes, bytes]] = []
+        if "Host" not in headers and self.url.host:
+            auto.append((b"Host", self.url.netloc))
+        if (
+            self.method in _METHODS_WITH_BODY
+            and "Content-Length" not in headers
+            and "Transfer-Encoding" not in headers
+        ):
+            # RFC 9110 section 8.6: a user agent should send Content-Length: 0 for a
+            # body-bearing method with no body.
+            auto.append((b"Content-Length", b"0"))
+        if auto:
+            merged = Headers._from_trusted(auto)
+            merged._list.extend(headers._list)
+            merged._encoding = headers._encoding
+            self.headers = merged
+
+    @property
+    def content(self) -> bytes:
+        if not hasattr(self, "_content"):
+            raise RequestNotRead()
+        return self._content
+
+    def read(self) -> bytes:
+        """Read and return the request content."""
+        if not hasattr(self, "_content"):
+            assert isinstance(self.stream, typing.Iterable)
+            self._content = b"".join(self.stream)
+            if not isinstance(self.stream, ByteStream):
+                # The stream may be one-shot: replace it with a replayable one, so that
+                # redirects and auth retries can send the body again.
+                self.stream = ByteStream(self._content)
+        return self._content
+
+    async def aread(self) -> bytes:
+        """Read and return the request content."""
+        if not hasattr(self, "_content"):
+            assert isinstance(self.stream, typing.AsyncIterable)
+            self._content = b"".join([part async for part in self.stream])
+            if not isinstance(self.stream, ByteStream):
+                self.stream = ByteStream(self._content)
+        return self._content
+
+    def __repr__(self) -> str:
+        class_name = self.__class__.__name__
+        url = str(self.url)
+        return f"<{class_name}({self.method!r}, {url!r})>"
+
+    def __getstate__(self) -> dict[str, typing.Any]:
+        return {
+            name: value
+            for name, value in self.__dict__.items()
+            if name not in ["extensions", "stream"]
+        }
+
+    def __setstate__(self, state: dict[str, typing.Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self.extensions = {}
+        content = state.get("_content")
+        self.stream = ByteStream(content) if content is not None else UnattachedStream()
+
+
+class Response:
+    def __init__(
+        self,
+        status_code: int,
+        *,
+        headers: HeaderTypes | None = None,
+        content: ResponseContent | None = None,
+        text: str | None = None,
+        html: str | None = None,
+        json: typing.Any = None,
+        stream: SyncByteStream | AsyncByteStream | None = None,
+        request: Request | None = None,
+        extensions: ResponseExtensions | None = None,
+        history: list[Response] | None = None,
+        default_encoding: str | typing.Callable[[bytes], str] = "utf-8",
+    ) -> None:
+        self.status_code = status_code
+        self.headers = headers if type(headers) is Headers else Headers(headers)
+        self._request: Request | None = request
+        # When a redirect is not followed, this holds the request that would follow it.
+        self.next_request: Request | None = None
+        self.extensions: dict[str, typing.Any] = {} if extensions is None else dict(extensions)
+        self.history = [] if history is None else list(history)
+        self.is_closed = False
+        self.is_stream_consumed = False
+        self.default_encoding = default_encoding
+        self._num_bytes_downloaded = 0
+
+        if stream is None:
+            body_headers, stream = encode_response(content, text, html, json)
+            for key, value in body_headers.items():
+                self.headers.setdefault(key, value)
+            self.stream = stream
+            if isinstance(stream, ByteStream):
+                # Content given up front is readable at once, as with httpx.
+                self.read()
+        else:
+            self.stream = stream
+
+    # --- metadata -------------------------------------------------------------------
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """Time from sending the request to closing the response."""
+        if not hasattr(self, "_elapsed"):
+            raise RuntimeError(
+                "'.elapsed' may only be accessed after the response has been read or closed."
+            )
+        return self._elapsed
+
+    @elapsed.setter
+    def elapsed(self, elapsed: datetime.timedelta) -> None:
+        self._elapsed = elapsed
+
+    @property
+    def request(self) -> Request:
+        """The request that produced this response."""
+        if self._request is None:
+            raise RuntimeError("The request instance has not been set on this response.")
+        return self._request
+
+    @request.setter
+    def request(self, value: Request) -> None:
+        self._request = value
+
+    @property
+    def http_version(self) -> str:
+        version: bytes = self.extensions.get("http_version", b"HTTP/1.1")
+        return version.decode("ascii", errors="ignore")
+
+    @property
+    def reason_phrase(self) -> str:
+        reason: bytes | None = self.extensions.get("reason_phrase")
+        if reason is None:
+            return codes.get_reason_phrase(self.status_code)
+        return reason.decode("ascii", errors="ignore")
+
+    @property
+    def url(self) -> URL:
+        """The URL the response was fetched from (after any redirects)."""
+        return self.request.url
+
+    @property
+    def is_informational(self) -> bool:
+        return codes.is_informational(self.status_code)
+
+    @property
+    def is_success(self) -> bool:
+        return codes.is_success(self.status_code)
+
+    @property
+    def is_redirect(self) -> bool:
+        """A 3xx status code with a Location header (RFC 9110 section 15.4)."""
+        return codes.is_redirect(self.status_code) and "Location" in self.headers
+
+    @property
+    def is_client_error(self) -> bool:
+        return codes.is_client_error(self.status_code)
+
+    @property
+    def is_server_error(self) -> bool:
+        return codes.is_server_error(self.status_code)
+
+    @property
+    def is_error(self) -> bool:
+        return codes.is_error(self.status_code)
+
+    @property
+    def has_redirect_location(self) -> bool:
+        """A redirect status that we know how to follow, with a Location to follow."""
+        return (
+            self.status_code
+            in (
+                codes.MOVED_PERMANENTLY,
+                codes.FOUND,
+                codes.SEE_OTHER,
+                codes.TEMPORARY_REDIRECT,
+                codes.PERMANENT_REDIRECT,
+            )
+            and "Location" in self.headers
+        )
+
+    def raise_for_status(self) -> Response:
+        """Raise `HTTPStatusError` unless the status is 2xx; return the response."""
+        request = self._request
+        if request is None:
+            raise RuntimeError(
+                "Cannot call `raise_for_status` as the request instance has not been set "
+                "on this response."
+            )
+        if self.is_success:
+            return self
+        if self.is_informational:
+            kind = "Informational Response"
+        elif self.is_redirect or codes.is_redirect(self.status_code):
+            kind = "Redirect Response"
+        elif self.is_client_error:
+            kind = "Client Error"
+        else:
+            kind = "Server Error"
+        message = (
+            f"{self.status_code} {kind}: {self.reason_phrase} for url: {self.url}\n"
+            "For more information check: "
+            f"https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/{self.status_code}"
+        )
+        raise HTTPStatusError(message, request=request, response=self)
+
+    @property
+    def cookies(self) -> Cookies:
+        """The cookies this response set."""
+        if not hasattr(self, "_cookies"):
+            self._cookies = Cookies()
+            self._cookies.extract_cookies(self)
+        return self._cookies
+
+    @property
+    def links(self) -> dict[str | None, dict[str, str]]:
+        """The parsed `Link` header (RFC 8288), keyed by `rel`, else by URL."""
+        header = self.headers.get("link")
+        if not header:
+            return {}
+        links: dict[str | None, dict[str, str]] = {}
+        for link in _parse_link_header(header):
+            key = link.get("rel") or link.get("url")
+            links[key] = link
+        return links
+
+    @property
+    def num_bytes_downloaded(self) -> int:
+        """Bytes read from the network so far (before content decoding)."""
+        return self._num_bytes_downloaded
+
+    # --- text -----------------------------------------------------------------------
+
+    @property
+    def content(self) -> bytes:
+        if not hasattr(self, "_content"):
+            raise ResponseNotRead()
+        return self._content
+
+    @property
+    def text(self) -> str:
+        if not hasattr(self, "_text"):
+            content = self.content
+            if not content:
+                self._text = ""
+            else:
+                decoder = TextDecoder(encoding=self.encoding or "utf-8")
+                self._text = "".join([decoder.decode(content), decoder.flush()])
+        return self._text
+
+    @property
+    def encoding(self) -> str | None:
+        """The text encoding: the Content-Type charset, else `default_encoding`.
+
+        `default_encoding` may be a callable (for example a charset detector) that is
+        given the body's bytes.
+        """
+        if not hasattr(self, "_encoding"):
+            encoding = self.charset_encoding
+            if encoding is None or not _is_known_codec(encoding):
+                if isinstance(self.default_encoding, str):
+                    encoding = self.default_encoding
+                elif hasattr(self, "_content"):
+                    encoding = self.default_encoding(self._content)
+            self._encoding = encoding or "utf-8"
+        return self._encoding
+
+    @encoding.setter
+    def encoding(self, value: str) -> None:
+        if hasattr(self, "_text"):
+            raise ValueError("Setting encoding after `text` has been accessed is not allowed.")
+        self._encoding = value
+
+    @property
+    def charset_encoding(self) -> str | None:
+        """The charset given in the Content-Type header, if any."""
+        content_type = self.headers.get("Content-Type")
+        if content_type is None:
+            return None
+        message = email.message.Message()
+        message["content-type"] = content_type
+        charset = message.get_content_charset(None)
+        return charset if isinstance(charset, str) else None
+
+    def json(self, **kwargs: typing.Any) -> typing.Any:
+        return jsonlib.loads(self.content, **kwargs)
+
+    # --- decoding helpers -----------------------------------------------------------
+
+    def _content_decoder(self) -> ContentDecoder:
+        if not hasattr(self, "_decoder"):
+            encodings = self.headers.get_list("content-encoding", split_commas=True)
+            limit = None
+            if self._request is not None:
+                limit = self._request.extensions.get(MAX_DECODED_SIZE_EXTENSION)
+            if encodings or limit is not None:
+                self._decoder = build_decoder(encodings, max_decoded_size=limit)
+            else:
+                self._decoder = IdentityDecoder()
+        return self._decoder
+
+    # --- sync streaming -------------------------------------------------------------
+
+    def read(self) -> bytes:
+        """Read and return the response content."""
+        if not hasattr(self, "_content"):
+            self._content = b"".join(self.iter_bytes())
+        return self._content
+
+    def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """A byte-iterator over the decoded response content.
+
+        Transparently decodes gzip, deflate, brotli and zstd transfer encodings.
+        """
+        if hasattr(self, "_content"):
+            chunk_size = len(self._content) if chunk_size is None else chunk_size
+            for i in range(0, len(self._content), max(chunk_size, 1)):
+                yield self._content[i : i + chunk_size]
+            return
+        decoder = self._content_decoder()
+        chunker = ByteChunker(chunk_size=chunk_size)
+        with request_context(request=self._request):
+            for raw_bytes in self.iter_raw():
+                yield from chunker.decode(decoder.decode(raw_bytes))
+            yield from chunker.decode(decoder.flush())
+        yield from chunker.flush()
+
+    def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
+        """A str-iterator over the decoded response content."""
+        decoder = TextDecoder(encoding=self.encoding or "utf-8")
+        chunker = TextChunker(chunk_size=chunk_size)
+        with request_context(request=self._request):
+            for byte_content in self.iter_bytes():
+                yield from chunker.decode(decoder.decode(byte_content))
+            yield from chunker.decode(decoder.flush())
+        yield from chunker.flush()
+
+    def iter_lines(self) -> Iterator[str]:
+        """Lines of the text content, split on universal newlines, without line endings."""
+        decoder = LineDecoder()
+        with request_context(request=self._request):
+            for text in self.iter_text():
+                yield from decoder.decode(text)
+            yield from decoder.flush()
+
+    def iter_raw(self, chunk_size: int | None = None) -> Iterator[bytes]:
+        """A byte-iterator over the raw response content, before content decoding."""
+        if self.is_stream_consumed:
+            raise StreamConsumed()
+        if self.is_closed:
+            raise StreamClosed()
+        if not isinstance(self.stream, SyncByteStream):
+            raise RuntimeError("Attempted to call a sync iterator on an async stream.")
+
+        self.is_stream_consumed = True
+        chunker = ByteChunker(chunk_size=chunk_size)
+        try:
+            with request_context(request=self._request):
+                for raw_stream_bytes in self.stream:
+                    self._num_bytes_downloaded += len(raw_stream_bytes)
+                    yield from chunker.decode(raw_stream_bytes)
+            yield from chunker.flush()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close the response and release the connection. Idempotent."""
+        if not isinstance(self.stream, SyncByteStream):
+            raise RuntimeError("Attempted to call an sync close on an async stream.")
+        if not self.is_closed:
+            self.is_closed = True
+            with request_context(request=self._request):
+                self.stream.close()
+
+    # --- async streaming ------------------------------------------------------------
+
+    async def aread(self) -> bytes:
+        """Read and return the response content."""
+        if not hasattr(self, "_content"):
+            self._content = b"".join([part async for part in self.aiter_bytes()])
+        return self._content
+
+    async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """An async byte-iterator over the decoded response content."""
+        if hasattr(self, "_content"):
+            chunk_size = len(self._content) if chunk_size is None else chunk_size
+            for i in range(0, len(self._content), max(chunk_size, 1)):
+                yield self._content[i : i + chunk_size]
+            return
+        decoder = self._content_decoder()
+        chunker = ByteChunker(chunk_size=chunk_size)
+        with request_context(request=self._request):
+            async for raw_bytes in self.aiter_raw():
+                for chunk in chunker.decode(decoder.decode(raw_bytes)):
+                    yield chunk
+            for chunk in chunker.decode(decoder.flush()):
+                yield chunk
+        for chunk in chunker.flush():
+            yield chunk
+
+    async def aiter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
+        """An async str-iterator over the decoded response content."""
+        decoder = TextDecoder(encoding=self.encoding or "utf-8")
+        chunker = TextChunker(chunk_size=chunk_size)
+        with request_context(request=self._request):
+            async for byte_content in self.aiter_bytes():
+                for chunk in chunker.decode(decoder.decode(byte_content)):
+                    yield chunk
+            for chunk in chunker.decode(decoder.flush()):
+                yield chunk
+        for chunk in chunker.flush():
+            yield chunk
+
+    async def aiter_lines(self) -> AsyncIterator[str]:
+        """Async lines of the text content, without line endings."""
+        decoder = LineDecoder()
+        with request_context(request=self._request):
+            async for text in self.aiter_text():
+                for line in decoder.decode(text):
+                    yield line
+            for line in decoder.flush():
+                yield line
+
+    async def aiter_raw(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
+        """An async byte-iterator over the raw response content."""
+        if self.is_stream_consumed:
+            raise StreamConsumed()
+        if self.is_closed:
+            raise StreamClosed()
+        if not isinstance(self.stream, AsyncByteStream):
+            raise RuntimeError("Attempted to call an async iterator on a sync stream.")
+
+        self.is_stream_consumed = True
+        chunker = ByteChunker(chunk_size=chunk_size)
+        try:
+            with request_context(request=self._request):
+                async for raw_stream_bytes in self.stream:
+                    self._num_bytes_downloaded += len(raw_stream_bytes)
+                    for chunk in chunker.decode(raw_stream_bytes):
+                        yield chunk
+            for chunk in chunker.flush():
+                yield chunk
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the response and release the connection. Idempotent."""
+        if not isinstance(self.stream, AsyncByteStream):
+            raise RuntimeError("Attempted to call an async close on a sync stream.")
+        if not self.is_closed:
+            self.is_closed = True
+            with request_context(request=self._request):
+                await self.stream.aclose()
+
+    # --- misc -----------------------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"<Response [{self.status_code} {self.reason_phrase}]>"
+
+    def __getstate__(self) -> dict[str, typing.Any]:
+        return {
+            name: value
+            for name, value in self.__dict__.items()
+            if name not in ["extensions", "stream", "is_closed", "_decoder"]
+        }
+
+    def __setstate__(self, state: dict[str, typing.Any]) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self.is_closed = True
+        self.extensions = {}
+        self.stream = UnattachedStream()
+
+
+def _is_known_codec(name: str) -> bool:
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+def _parse_link_header(value: str) -> list[dict[str, str]]:
+    """Parse an RFC 8288 Link header into dicts with "url" and each parameter."""
+    links: list[dict[str, str]] = []
+    replace_chars = " '\""
+    value = value.strip(replace_chars)
+    if not value:
+        return links
+    for val in _LINK_SEPARATOR.split(value):
+        url, _, params = val.partition(";")
+        link = {"url": url.strip("<> '\"")}
+        for param in params.split(";"):
+            key, sep, param_value = param.partition("=")
+            if not sep:
+                continue
+            link[key.strip(replace_chars)] = param_value.strip(replace_chars)
+        links.append(link)
+    return links

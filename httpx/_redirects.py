@@ -1,0 +1,112 @@
+"""Redirect policy: how the request that follows a 3xx response is built.
+
+Pure functions with no I/O, so that the rules (RFC 9110 section 15.4) are written once
+and tested without a transport or an event loop.
+"""
+
+from __future__ import annotations
+
+from ._exceptions import InvalidURL, RemoteProtocolError
+from ._headers import Headers
+from ._models import Request, Response
+from ._status_codes import codes
+from ._types import AsyncByteStream, SyncByteStream
+from ._urls import URL
+
+__all__ = ["redirect_request_parts", "same_origin", "is_https_upgrade"]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _port_or_default(url: URL) -> int | None:
+    return url.port if url.port is not None else _DEFAULT_PORTS.get(url.scheme)
+
+
+def same_origin(url: URL, other: URL) -> bool:
+    """Same scheme, host and port (RFC 6454 section 5)."""
+    return (
+        url.scheme == other.scheme
+        and url.host == other.host
+        and _port_or_default(url) == _port_or_default(other)
+    )
+
+
+def is_https_upgrade(url: URL, location: URL) -> bool:
+    """An http -> https redirect to the same host on default ports keeps credentials."""
+    if url.host != location.host:
+        return False
+    return (
+        url.scheme == "http"
+        and _port_or_default(url) == 80
+        and location.scheme == "https"
+        and _port_or_default(location) == 443
+    )
+
+
+def redirect_method(request: Request, response: Response) -> str:
+    """The method of the follow-up request (RFC 9110 section 15.4)."""
+    method = request.method
+    # 303 See Other: anything but HEAD becomes GET.
+    if response.status_code == codes.SEE_OTHER and method != "HEAD":
+        return "GET"
+    # 301/302: browsers (and so every HTTP client) turn POST into GET, which the RFC
+    # permits as a historical exception.
+    if response.status_code in (codes.FOUND, codes.MOVED_PERMANENTLY) and method == "POST":
+        return "GET"
+    return method
+
+
+def redirect_url(request: Request, response: Response) -> URL:
+    """The absolute URL named by the Location header, resolved against the request."""
+    location = response.headers["Location"]
+    try:
+        url = URL(location)
+    except InvalidURL as exc:
+        raise RemoteProtocolError(
+            f"Invalid URL in location header: {exc}.", request=request
+        ) from None
+
+    # "https:/path" style: a scheme with no authority keeps the request's host.
+    if url.scheme and not url.host:
+        url = url.copy_with(host=request.url.host)
+    if url.is_relative_url:
+        url = request.url.join(url)
+    # RFC 9110 section 10.2.2: a fragment-less Location inherits the request's fragment.
+    if request.url.fragment and not url.fragment:
+        url = url.copy_with(fragment=request.url.fragment)
+    return url
+
+
+def redirect_headers(request: Request, url: URL, method: str) -> Headers:
+    headers = Headers(request.headers)
+    if not same_origin(url, request.url):
+        if not is_https_upgrade(request.url, url):
+            # Never leak credentials to another origin, nor over a downgrade to http.
+            headers.pop("Authorization", None)
+        headers["Host"] = url.netloc.decode("ascii")
+    if method != request.method and method == "GET":
+        # The body is dropped, and with it the headers that described it.
+        headers.pop("Content-Length", None)
+        headers.pop("Transfer-Encoding", None)
+        headers.pop("Content-Type", None)
+    # Cookies are re-derived from the jar for the new URL, not carried over.
+    headers.pop("Cookie", None)
+    return headers
+
+
+def redirect_stream(request: Request, method: str) -> SyncByteStream | AsyncByteStream | None:
+    if method != request.method and method == "GET":
+        return None
+    # 307/308 replay the body; a one-shot stream raises StreamConsumed when re-read.
+    return request.stream
+
+
+def redirect_request_parts(
+    request: Request, response: Response
+) -> tuple[str, URL, Headers, SyncByteStream | AsyncByteStream | None]:
+    """Method, URL, headers and body stream of the request that follows `response`."""
+    method = redirect_method(request, response)
+    url = redirect_url(request, response)
+    headers = redirect_headers(request, url, method)
+    stream = redirect_stream(request, method)
+    return method, url, headers, stream

@@ -1,0 +1,393 @@
+"""The public ``URL`` and ``QueryParams`` models (httpx 0.28 API).
+
+Parsing and normalisation live in ``_urlparse``; this module adds the public surface:
+typed keyword arguments, str/bytes views of each component and immutable query params.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+from urllib.parse import parse_qs
+
+from ._exceptions import InvalidURL
+from ._primitives import primitive_value_to_str
+from ._types import PrimitiveData, QueryParamTypes
+from ._urlparse import ParseResult, decode_host, resolve, unquote, urlencode, urlparse
+
+__all__ = ["URL", "QueryParams", "RawURL"]
+
+
+class RawURL(typing.NamedTuple):
+    """The pieces a transport needs to send a request."""
+
+    raw_scheme: bytes
+    raw_host: bytes
+    port: int | None
+    raw_path: bytes
+
+
+# The keyword arguments URL() and URL.copy_with() accept, with their types.
+_COMPONENT_TYPES: dict[str, type] = {
+    "scheme": str,
+    "username": str,
+    "password": str,
+    "userinfo": bytes,
+    "host": str,
+    "port": int,
+    "netloc": bytes,
+    "path": str,
+    "query": bytes,
+    "raw_path": bytes,
+    "fragment": str,
+    "params": object,
+}
+
+_NON_ASCII_BYTE = re.compile(rb"[\x80-\xff]")
+
+
+def _bytes_component(value: bytes) -> str:
+    # Bytes components are already percent-encoded ASCII. Stray non-ASCII bytes are
+    # escaped byte by byte rather than guessed at or lost.
+    if not value.isascii():
+        value = _NON_ASCII_BYTE.sub(lambda match: b"%%%02X" % match.group()[0], value)
+    return value.decode("ascii")
+
+
+def _url_components(kwargs: dict[str, typing.Any]) -> dict[str, str | int | None]:
+    """Type-check URL keyword arguments and turn them into plain component values."""
+    components: dict[str, str | int | None] = {}
+    for key, value in kwargs.items():
+        expected = _COMPONENT_TYPES.get(key)
+        if expected is None:
+            raise TypeError(f"{key!r} is an invalid keyword argument for URL()")
+        if value is None or key == "params":
+            continue
+        if not isinstance(value, expected) or (key == "port" and isinstance(value, bool)):
+            raise TypeError(
+                f"Argument {key!r} must be {expected.__name__} but got {type(value).__name__}"
+            )
+    for key, value in kwargs.items():
+        if key == "params":
+            # Empty params mean "no query" rather than a dangling "?".
+            components["query"] = str(QueryParams(value)) if value else None
+        elif isinstance(value, bytes):
+            components[key] = _bytes_component(value)
+        else:
+            components[key] = value
+    return components
+
+
+class URL:
+    """A parsed, normalised URL.
+
+    url = httpx.URL("HTTPS://jo%40email.com:a%20secret@müller.de:1234/pa%20th?search=ab#anchor")
+    url.scheme == "https"; url.username == "jo@email.com"; url.password == "a secret"
+    url.userinfo == b"jo%40email.com:a%20secret"; url.host == "müller.de"
+    url.raw_host == b"xn--mller-kva.de"; url.port == 1234
+    url.netloc == b"xn--mller-kva.de:1234"; url.path == "/pa th"; url.query == b"search=ab"
+    url.raw_path == b"/pa%20th?search=ab"; url.fragment == "anchor"
+    """
+
+    _uri_reference: ParseResult
+
+    def __init__(self, url: URL | str = "", **kwargs: typing.Any) -> None:
+        components = _url_components(kwargs) if kwargs else {}
+        if isinstance(url, str):
+            self._uri_reference = urlparse(url, **components)
+        elif isinstance(url, URL):
+            self._uri_reference = url._uri_reference.copy_with(**components)
+        else:
+            raise TypeError(
+                f"Invalid type for url. Expected str or httpx.URL, got {type(url)}: {url!r}"
+            )
+
+    @classmethod
+    def _from_parsed(cls, parsed: ParseResult) -> URL:
+        url = URL.__new__(URL)
+        url._uri_reference = parsed
+        return url
+
+    @property
+    def scheme(self) -> str:
+        """The URL scheme, lowercased, such as "http" or "https"."""
+        return self._uri_reference.scheme
+
+    @property
+    def raw_scheme(self) -> bytes:
+        return self._uri_reference.scheme.encode("ascii")
+
+    @property
+    def userinfo(self) -> bytes:
+        """The percent-encoded "username:password", as bytes."""
+        return self._uri_reference.userinfo.encode("ascii")
+
+    @property
+    def username(self) -> str:
+        return unquote(self._uri_reference.userinfo.partition(":")[0])
+
+    @property
+    def password(self) -> str:
+        return unquote(self._uri_reference.userinfo.partition(":")[2])
+
+    @property
+    def host(self) -> str:
+        """The host, lowercased, IDNA names in Unicode form, IPv6 without brackets."""
+        return decode_host(self._uri_reference.host)
+
+    @property
+    def raw_host(self) -> bytes:
+        """The host as sent on the wire: ASCII, IDNA names in "xn--" form."""
+        return self._uri_reference.host.encode("ascii")
+
+    @property
+    def port(self) -> int | None:
+        """The port, or None when absent or the scheme's default (http 80, https 443, ...)."""
+        return self._uri_reference.port
+
+    @property
+    def netloc(self) -> bytes:
+        """Host and non-default port, as used in the Host header: b"example.com:8080"."""
+        return self._uri_reference.netloc.encode("ascii")
+
+    @property
+    def path(self) -> str:
+        """The path, percent-decoded; "/" when empty."""
+        return unquote(self._uri_reference.path or "/")
+
+    @property
+    def query(self) -> bytes:
+        """The percent-encoded query string, without the "?"."""
+        return (self._uri_reference.query or "").encode("ascii")
+
+    @property
+    def params(self) -> QueryParams:
+        return QueryParams(self._uri_reference.query)
+
+    @property
+    def raw_path(self) -> bytes:
+        """The request target: percent-encoded path and query, b"/path?query"."""
+        path = self._uri_reference.path or "/"
+        if self._uri_reference.query is not None:
+            path += "?" + self._uri_reference.query
+        return path.encode("ascii")
+
+    @property
+    def fragment(self) -> str:
+        return unquote(self._uri_reference.fragment or "")
+
+    @property
+    def raw(self) -> RawURL:
+        return RawURL(self.raw_scheme, self.raw_host, self.port, self.raw_path)
+
+    @property
+    def is_absolute_url(self) -> bool:
+        """True when the URL names a scheme and host to connect to."""
+        return bool(self._uri_reference.scheme and self._uri_reference.host)
+
+    @property
+    def is_relative_url(self) -> bool:
+        return not self.is_absolute_url
+
+    def copy_with(self, **kwargs: typing.Any) -> URL:
+        """A copy with some components replaced; takes the keyword arguments of URL()."""
+        return URL(self, **kwargs)
+
+    def copy_set_param(self, key: str, value: typing.Any = None) -> URL:
+        return self.copy_with(params=self.params.set(key, value))
+
+    def copy_add_param(self, key: str, value: typing.Any = None) -> URL:
+        return self.copy_with(params=self.params.add(key, value))
+
+    def copy_remove_param(self, key: str) -> URL:
+        return self.copy_with(params=self.params.remove(key))
+
+    def copy_merge_params(self, params: QueryParamTypes) -> URL:
+        return self.copy_with(params=self.params.merge(params))
+
+    def join(self, url: URL | str) -> URL:
+        """Resolve a relative reference against this URL (RFC 3986 section 5).
+
+        url = httpx.URL("https://www.example.com/test")
+        url.join("/new/path") == "https://www.example.com/new/path"
+        """
+        if isinstance(url, URL):
+            url = str(url)
+        elif not isinstance(url, str):
+            raise TypeError(f"Invalid type for url. Expected str or httpx.URL, got {type(url)}")
+        return URL._from_parsed(resolve(self._uri_reference, url))
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __eq__(self, other: typing.Any) -> bool:
+        if isinstance(other, URL):
+            return str(self) == str(other)
+        if not isinstance(other, str):
+            return False
+        text = str(self)
+        if other == text:
+            return True
+        try:
+            return text == str(URL(other))
+        except InvalidURL:
+            return False
+
+    def __str__(self) -> str:
+        return str(self._uri_reference)
+
+    def __repr__(self) -> str:
+        parsed = self._uri_reference
+        if ":" in parsed.userinfo:
+            # Never show a password in logs or tracebacks.
+            masked = parsed.userinfo.partition(":")[0] + ":[secure]"
+            parsed = ParseResult(
+                parsed.scheme,
+                masked,
+                parsed.host,
+                parsed.port,
+                parsed.path,
+                parsed.query,
+                parsed.fragment,
+                parsed.has_authority,
+            )
+        return f"{self.__class__.__name__}({str(parsed)!r})"
+
+
+class QueryParams(typing.Mapping[str, str]):
+    """An immutable multi-dict of URL query parameters.
+
+    QueryParams("a=1&a=2&b=3")["a"] == "1"; .get_list("a") == ["1", "2"]
+    """
+
+    def __init__(self, *args: QueryParamTypes | None, **kwargs: typing.Any) -> None:
+        if len(args) > 1:
+            raise TypeError(
+                f"QueryParams() takes at most 1 positional argument ({len(args)} given)"
+            )
+        if args and kwargs:
+            raise TypeError("QueryParams() cannot mix positional and keyword arguments")
+        value: typing.Any = args[0] if args else kwargs
+
+        if value is None or isinstance(value, str):
+            self._dict: dict[str, list[str]] = parse_qs(value or "", keep_blank_values=True)
+        elif isinstance(value, bytes):
+            self._dict = parse_qs(value.decode("utf-8"), keep_blank_values=True)
+        elif isinstance(value, QueryParams):
+            self._dict = {key: list(values) for key, values in value._dict.items()}
+        elif isinstance(value, typing.Mapping):
+            self._dict = {
+                str(key): [primitive_value_to_str(item) for item in _as_list(values)]
+                for key, values in value.items()
+            }
+        elif isinstance(value, (list, tuple)):
+            self._dict = {}
+            for item in value:
+                if not isinstance(item, (list, tuple)) or len(item) != 2:
+                    raise TypeError(f"QueryParams items must be (key, value) pairs, got {item!r}")
+                key, item_value = item
+                self._dict.setdefault(str(key), []).append(primitive_value_to_str(item_value))
+        else:
+            raise TypeError(
+                "QueryParams() expects a str, bytes, mapping, list of pairs or QueryParams, "
+                f"got {type(value).__name__}"
+            )
+
+    def keys(self) -> typing.KeysView[str]:
+        return self._dict.keys()
+
+    def values(self) -> typing.ValuesView[str]:
+        """The first value of each key."""
+        return {key: values[0] for key, values in self._dict.items()}.values()
+
+    def items(self) -> typing.ItemsView[str, str]:
+        """(key, first value) pairs; see multi_items() for all of them."""
+        return {key: values[0] for key, values in self._dict.items()}.items()
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        """All (key, value) pairs, in order, repeated keys included."""
+        return [(key, value) for key, values in self._dict.items() for value in values]
+
+    def get(self, key: typing.Any, default: typing.Any = None) -> typing.Any:
+        """The first value of ``key``, or ``default``."""
+        values = self._dict.get(str(key))
+        return values[0] if values else default
+
+    def get_list(self, key: str) -> list[str]:
+        """Every value of ``key``, in order."""
+        return list(self._dict.get(str(key), []))
+
+    def set(self, key: str, value: typing.Any = None) -> QueryParams:
+        """A copy in which ``key`` has the single value ``value``."""
+        params = QueryParams(self)
+        params._dict[str(key)] = [primitive_value_to_str(value)]
+        return params
+
+    def add(self, key: str, value: typing.Any = None) -> QueryParams:
+        """A copy with ``value`` appended to the values of ``key``."""
+        params = QueryParams(self)
+        params._dict.setdefault(str(key), []).append(primitive_value_to_str(value))
+        return params
+
+    def remove(self, key: str) -> QueryParams:
+        """A copy without ``key``."""
+        params = QueryParams(self)
+        params._dict.pop(str(key), None)
+        return params
+
+    def merge(self, params: QueryParamTypes | None = None) -> QueryParams:
+        """A copy updated with ``params``: their keys replace ours."""
+        merged = QueryParams(params)
+        merged._dict = {**self._dict, **merged._dict}
+        return merged
+
+    def __getitem__(self, key: typing.Any) -> str:
+        return self._dict[key][0]
+
+    def __contains__(self, key: typing.Any) -> bool:
+        return key in self._dict
+
+    def __iter__(self) -> typing.Iterator[typing.Any]:
+        return iter(self._dict)
+
+    def __len__(self) -> int:
+        return len(self._dict)
+
+    def __bool__(self) -> bool:
+        return bool(self._dict)
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.multi_items())))
+
+    def __eq__(self, other: typing.Any) -> bool:
+        # Order does not matter: "a=1&b=2" equals "b=2&a=1".
+        if not isinstance(other, QueryParams):
+            if not isinstance(other, (str, bytes, list, tuple, typing.Mapping)):
+                return False
+            try:
+                other = QueryParams(other)
+            except (TypeError, ValueError):
+                return False
+        return sorted(self.multi_items()) == sorted(other.multi_items())
+
+    def __str__(self) -> str:
+        return urlencode(self.multi_items())
+
+    def __repr__(self) -> str:
+        return f"{self.__class__.__name__}({str(self)!r})"
+
+    def update(self, params: QueryParamTypes | None = None) -> None:
+        raise RuntimeError(
+            "QueryParams are immutable since 0.18.0. "
+            "Use `q = q.merge(...)` to create an updated copy."
+        )
+
+    def __setitem__(self, key: str, value: str) -> None:
+        raise RuntimeError(
+            "QueryParams are immutable since 0.18.0. "
+            "Use `q = q.set(key, value)` to create an updated copy."
+        )
+
+
+def _as_list(value: PrimitiveData | typing.Sequence[PrimitiveData]) -> typing.Sequence[typing.Any]:
+    return value if isinstance(value, (list, tuple)) else [value]

@@ -1,0 +1,382 @@
+from __future__ import annotations
+
+import http.cookiejar
+
+import pytest
+
+from httpx._cookies import Cookies
+from httpx._exceptions import CookieConflict
+from httpx._models import Request, Response
+
+
+def request_for(url: str, headers: dict[str, str] | None = None) -> Request:
+    return Request("GET", url, headers=headers)
+
+
+def response_for(url: str, *set_cookies: str) -> Response:
+    headers = [("Set-Cookie", value) for value in set_cookies]
+    return Response(200, headers=headers, request=request_for(url))
+
+
+def cookie_header(cookies: Cookies, url: str) -> str | None:
+    request = request_for(url)
+    cookies.set_cookie_header(request)
+    value: str | None = request.headers.get("cookie")
+    return value
+
+
+# ---------------------------------------------------------------------------------------
+# Mapping behaviour
+# ---------------------------------------------------------------------------------------
+
+
+def test_empty() -> None:
+    cookies = Cookies()
+    assert len(cookies) == 0
+    assert not cookies
+    assert list(cookies) == []
+    assert repr(cookies) == "<Cookies[]>"
+    assert cookies.get("missing") is None
+    assert cookies.get("missing", "default") == "default"
+    with pytest.raises(KeyError):
+        cookies["missing"]
+
+
+def test_from_dict() -> None:
+    cookies = Cookies({"a": "1", "b": "2"})
+    assert dict(cookies) == {"a": "1", "b": "2"}
+    assert len(cookies) == 2
+    assert cookies
+    assert cookies["a"] == "1"
+    assert "a" in cookies
+    assert "z" not in cookies
+    assert repr(cookies) == "<Cookies[<Cookie a=1 for  />, <Cookie b=2 for  />]>"
+
+
+def test_from_list_of_pairs() -> None:
+    assert dict(Cookies([("a", "1"), ("b", "2")])) == {"a": "1", "b": "2"}
+
+
+def test_from_cookies_copies() -> None:
+    original = Cookies({"a": "1"})
+    copy = Cookies(original)
+    copy["b"] = "2"
+    assert dict(original) == {"a": "1"}
+    assert dict(copy) == {"a": "1", "b": "2"}
+    assert copy.jar is not original.jar
+
+
+def test_from_cookiejar_shares_the_jar() -> None:
+    jar = http.cookiejar.CookieJar()
+    cookies = Cookies(jar)
+    assert cookies.jar is jar
+    cookies["a"] = "1"
+    assert [cookie.name for cookie in jar] == ["a"]
+
+
+def test_set_get_delete() -> None:
+    cookies = Cookies()
+    cookies["a"] = "1"
+    cookies.set("b", "2", domain="example.com", path="/path")
+    assert cookies.get("b") == "2"
+    assert cookies.get("b", domain="example.com") == "2"
+    assert cookies.get("b", domain="other.com") is None
+    assert cookies.get("b", path="/other") is None
+    assert cookies.get("b", domain="example.com", path="/path") == "2"
+    del cookies["a"]
+    assert dict(cookies) == {"b": "2"}
+    cookies.delete("b", domain="other.com")
+    assert dict(cookies) == {"b": "2"}
+    cookies.delete("b", domain="example.com", path="/path")
+    assert dict(cookies) == {}
+
+
+def test_deleting_a_missing_cookie_is_not_an_error() -> None:
+    cookies = Cookies({"a": "1"})
+    del cookies["missing"]
+    cookies.delete("missing", domain="example.com", path="/")
+    assert dict(cookies) == {"a": "1"}
+
+
+def test_empty_value() -> None:
+    cookies = Cookies({"a": ""})
+    assert cookies["a"] == ""
+    assert cookie_header(cookies, "http://example.com/") == "a="
+
+
+def test_set_overwrites_same_domain_and_path() -> None:
+    cookies = Cookies()
+    cookies.set("a", "1", domain="example.com")
+    cookies.set("a", "2", domain="example.com")
+    assert len(cookies) == 1
+    assert cookies["a"] == "2"
+
+
+def test_conflict_between_domains() -> None:
+    cookies = Cookies()
+    cookies.set("name", "one", domain="one.example")
+    cookies.set("name", "two", domain="two.example")
+    assert len(cookies) == 2
+    assert list(cookies) == ["name", "name"]
+    with pytest.raises(CookieConflict, match="Multiple cookies exist with name=name"):
+        cookies.get("name")
+    with pytest.raises(CookieConflict):
+        cookies["name"]
+    assert cookies.get("name", domain="one.example") == "one"
+    assert cookies.get("name", domain="two.example") == "two"
+    cookies.delete("name", domain="one.example")
+    assert cookies["name"] == "two"
+
+
+def test_same_value_in_several_places_is_no_conflict() -> None:
+    cookies = Cookies()
+    cookies.set("name", "same", domain="one.example")
+    cookies.set("name", "same", path="/sub")
+    assert cookies["name"] == "same"
+
+
+def test_conflict_between_paths() -> None:
+    cookies = Cookies()
+    cookies.set("name", "root", domain="example.com", path="/")
+    cookies.set("name", "sub", domain="example.com", path="/sub")
+    with pytest.raises(CookieConflict):
+        cookies.get("name", domain="example.com")
+    assert cookies.get("name", path="/sub") == "sub"
+
+
+def test_clear() -> None:
+    def populated() -> Cookies:
+        cookies = Cookies()
+        cookies.set("a", "1", domain="one.example", path="/")
+        cookies.set("b", "2", domain="one.example", path="/sub")
+        cookies.set("c", "3", domain="two.example", path="/sub")
+        return cookies
+
+    cookies = populated()
+    cookies.clear()
+    assert len(cookies) == 0
+
+    cookies = populated()
+    cookies.clear(domain="one.example")
+    assert dict(cookies) == {"c": "3"}
+
+    cookies = populated()
+    cookies.clear(domain="one.example", path="/sub")
+    assert dict(cookies) == {"a": "1", "c": "3"}
+
+    cookies = populated()
+    cookies.clear(path="/sub")
+    assert dict(cookies) == {"a": "1"}
+
+    cookies = populated()
+    cookies.clear(domain="nowhere.example")
+    assert len(cookies) == 3
+
+
+def test_update() -> None:
+    cookies = Cookies({"a": "1"})
+    cookies.update({"b": "2"})
+    cookies.update([("c", "3")])
+    cookies.update(Cookies({"d": "4"}))
+    jar = http.cookiejar.CookieJar()
+    Cookies(jar)["e"] = "5"
+    cookies.update(jar)
+    cookies.update(None)
+    cookies.update({"a": "changed"})
+    assert dict(cookies) == {"a": "changed", "b": "2", "c": "3", "d": "4", "e": "5"}
+
+
+def test_repr_shows_domain() -> None:
+    cookies = Cookies()
+    cookies.set("a", "1", domain="example.org")
+    assert repr(cookies) == "<Cookies[<Cookie a=1 for example.org />]>"
+
+
+# ---------------------------------------------------------------------------------------
+# Bad input
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["a=1", b"a=1", 42, {("a", "1")}])
+def test_bad_cookies_argument(value: object) -> None:
+    with pytest.raises(TypeError, match="cookies must be a dict"):
+        Cookies(value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [[("a",)], [("a", "1", "2")], ["ab"]])
+def test_bad_cookie_pairs(value: object) -> None:
+    with pytest.raises(TypeError, match=r"\(name, value\) pairs"):
+        Cookies(value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [1, None, b"bytes"])
+def test_non_str_value(value: object) -> None:
+    with pytest.raises(TypeError, match="values must be str"):
+        Cookies({"a": value})  # type: ignore[dict-item]
+    with pytest.raises(TypeError, match="values must be str"):
+        Cookies()["a"] = value  # type: ignore[assignment]
+
+
+def test_non_str_name() -> None:
+    with pytest.raises(TypeError, match="names must be str"):
+        Cookies({1: "a"})  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize("value", ["a\r\nSet-Cookie: evil=1", "a\nb", "a\rb", "a\x00b"])
+def test_header_injection_in_value_is_rejected(value: str) -> None:
+    with pytest.raises(ValueError, match="must not contain CR, LF or NUL"):
+        Cookies().set("name", value)
+
+
+@pytest.mark.parametrize("name", ["", "a;b", "a=b", "a\r\nb", "a\x00"])
+def test_bad_names_are_rejected(name: str) -> None:
+    with pytest.raises(ValueError, match="Invalid cookie name"):
+        Cookies()[name] = "value"
+
+
+def test_bad_domain_type() -> None:
+    with pytest.raises(TypeError, match="domain and path must be str"):
+        Cookies().set("a", "1", domain=None)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------
+# extract_cookies: real Set-Cookie headers (RFC 6265 section 5.2 and 5.3)
+# ---------------------------------------------------------------------------------------
+
+
+def stored(cookies: Cookies) -> dict[str, tuple[str | None, str, str, bool]]:
+    return {c.name: (c.value, c.domain, c.path, c.secure) for c in cookies.jar}
+
+
+def test_extract_cookies() -> None:
+    cookies = Cookies()
+    response = response_for(
+        "https://www.example.com/dir/page",
+        "plain=1",
+        "rooted=2; Path=/",
+        "wide=3; Domain=example.com; Path=/",
+        "secure=4; Secure; Path=/",
+        "expired=5; Max-Age=0",
+        "foreign=6; Domain=other.org",
+        "sub=7; Path=/dir/sub; HttpOnly",
+    )
+    cookies.extract_cookies(response)
+    assert stored(cookies) == {
+        # No Path attribute: the default path is the request path's directory (5.1.4).
+        "plain": ("1", "www.example.com", "/dir", False),
+        "rooted": ("2", "www.example.com", "/", False),
+        "wide": ("3", ".example.com", "/", False),
+        "secure": ("4", "www.example.com", "/", True),
+        "sub": ("7", "www.example.com", "/dir/sub", False),
+    }
+
+
+def test_extract_cookies_without_set_cookie_leaves_jar_alone() -> None:
+    cookies = Cookies({"a": "1"})
+    # A response with no Set-Cookie does not even need its request.
+    cookies.extract_cookies(Response(200, headers={"Content-Type": "text/plain"}))
+    assert dict(cookies) == {"a": "1"}
+
+
+def test_extract_cookies_needs_the_request() -> None:
+    with pytest.raises(RuntimeError, match="request instance has not been set"):
+        Cookies().extract_cookies(Response(200, headers=[("Set-Cookie", "a=1")]))
+
+
+def test_extract_cookies_with_credentials_in_url() -> None:
+    cookies = Cookies()
+    cookies.extract_cookies(response_for("http://user:pass@example.com/", "a=1; Path=/"))
+    assert stored(cookies) == {"a": ("1", "example.com", "/", False)}
+
+
+def test_extract_cookies_replaces_and_deletes() -> None:
+    cookies = Cookies()
+    cookies.extract_cookies(response_for("http://example.com/", "a=1; Path=/", "b=2; Path=/"))
+    cookies.extract_cookies(
+        response_for(
+            "http://example.com/",
+            "a=changed; Path=/",
+            "b=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+        )
+    )
+    assert dict(cookies) == {"a": "changed"}
+
+
+# ---------------------------------------------------------------------------------------
+# set_cookie_header: which cookies go to which URL (RFC 6265 section 5.4)
+# ---------------------------------------------------------------------------------------
+
+
+def test_cookies_without_domain_go_everywhere() -> None:
+    cookies = Cookies({"a": "1", "b": "2"})
+    assert cookie_header(cookies, "http://example.com/") == "a=1; b=2"
+    assert cookie_header(cookies, "https://other.org/deep/path") == "a=1; b=2"
+
+
+def test_no_cookies_no_header() -> None:
+    request = request_for("http://example.com/")
+    Cookies().set_cookie_header(request)
+    assert "cookie" not in request.headers
+
+
+def test_domain_path_and_secure_rules() -> None:
+    cookies = Cookies()
+    cookies.extract_cookies(
+        response_for(
+            "https://www.example.com/dir/page",
+            "host_only=1; Path=/",
+            "wide=2; Domain=example.com; Path=/",
+            "secure=3; Secure; Path=/",
+            "dir=4; Path=/dir",
+        )
+    )
+    # Cookies with longer paths are listed first (5.4 step 2).
+    header = cookie_header(cookies, "https://www.example.com/dir/x")
+    assert header is not None and header.startswith("dir=4; ")
+    assert sorted(header.split("; ")) == ["dir=4", "host_only=1", "secure=3", "wide=2"]
+    # "/dir" does not path-match "/dirt" (5.1.4).
+    header = cookie_header(cookies, "https://www.example.com/dirt")
+    assert header is not None
+    assert sorted(header.split("; ")) == ["host_only=1", "secure=3", "wide=2"]
+    # Secure cookies are only sent over https.
+    header = cookie_header(cookies, "http://www.example.com/")
+    assert header is not None
+    assert sorted(header.split("; ")) == ["host_only=1", "wide=2"]
+    # Host-only cookies stay with their host; Domain cookies reach subdomains.
+    assert cookie_header(cookies, "https://api.example.com/") == "wide=2"
+    assert cookie_header(cookies, "https://example.com/") == "wide=2"
+    assert cookie_header(cookies, "https://example.org/") is None
+    assert cookie_header(cookies, "https://notexample.com/") is None
+
+
+def test_round_trip_on_ip_address_and_localhost() -> None:
+    for url in ("http://127.0.0.1:8000/", "http://localhost:8000/", "http://[::1]:8000/"):
+        cookies = Cookies()
+        cookies.extract_cookies(response_for(url, "session=abc; Path=/"))
+        assert cookie_header(cookies, url + "next") == "session=abc", url
+
+
+def test_existing_cookie_header_is_kept() -> None:
+    cookies = Cookies({"a": "1"})
+    request = request_for("http://example.com/", {"Cookie": "explicit=yes"})
+    cookies.set_cookie_header(request)
+    assert request.headers["cookie"] == "explicit=yes"
+
+
+def test_set_cookie_header_ignores_userinfo() -> None:
+    cookies = Cookies()
+    cookies.extract_cookies(response_for("http://example.com/", "a=1; Path=/"))
+    assert cookie_header(cookies, "http://user:secret@example.com/") == "a=1"
+
+
+def test_manually_set_cookie_with_domain() -> None:
+    # A cookie with a domain applies to that domain and its subdomains (5.1.3), with or
+    # without a leading dot.
+    cookies = Cookies()
+    cookies.set("a", "1", domain="example.com")
+    cookies.set("b", "2", domain=".example.com")
+    cookies.set("c", "3", domain="www.example.com")
+    assert cookie_header(cookies, "http://example.com/") == "a=1; b=2"
+    assert cookie_header(cookies, "http://www.example.com/") == "a=1; b=2; c=3"
+    assert cookie_header(cookies, "http://example.org/") is None
+    assert cookie_header(cookies, "http://notexample.com/") is None
