@@ -507,12 +507,14 @@ def split_url(url: str) -> Components:
             # WHATWG "file state": a file URL always has a host, possibly empty.
             if not rest.startswith("//"):
                 rest = ("//" if rest.startswith("/") else "///") + rest
-        else:
-            # WHATWG "special authority ignore slashes state": "http:x" and "http:///x"
-            # both name the host "x".
+        elif rest.startswith("//"):
+            # WHATWG "special authority ignore slashes state": "http:///x" names host "x".
+            # Without "//" ("http:/x") there is no authority, as in RFC 3986 and httpx,
+            # which lets clients repair such redirect locations with the request's host.
             rest = "//" + rest.lstrip("/")
     parts = split_reference(rest, scheme)
-    _check_special_host(parts)
+    if parts.has_authority:
+        _check_special_host(parts)
     return parts
 
 

@@ -1,4 +1,18 @@
+import os
+
 import pytest
+
+from tests.servers.fixtures import *  # noqa: F403  (session servers: server, tls_server, ...)
+
+PROXY_VARIABLES = [
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "SSLKEYLOGFILE",
+]
 
 
 @pytest.fixture(
@@ -10,3 +24,13 @@ import pytest
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """Every `@pytest.mark.anyio` test runs once on asyncio and once on trio."""
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tests talk to 127.0.0.1 only: a proxy or CA bundle from the developer's shell must
+    # not change what they do. Tests that exercise these variables set them explicitly.
+    for name in PROXY_VARIABLES:
+        for variant in (name, name.lower()):
+            if variant in os.environ:
+                monkeypatch.delenv(variant)

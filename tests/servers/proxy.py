@@ -158,7 +158,10 @@ class ForwardProxy(StreamServer):
         writer: asyncio.StreamWriter, status: int, reason: str, body: str = "", extra: str = ""
     ) -> None:
         payload = body.encode()
-        head = f"HTTP/1.1 {status} {reason}\r\n{extra}Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+        head = (
+            f"HTTP/1.1 {status} {reason}\r\n{extra}"
+            f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
+        )
         writer.write(head.encode("latin-1") + payload)
         await writer.drain()
 
