@@ -257,6 +257,10 @@ class BaseClient:
             # Join by path concatenation, not RFC 3986 resolution, so that
             # base_url="https://api/v1" and url="/users" give "https://api/v1/users".
             merge_raw_path = self.base_url.raw_path + merge_url.raw_path.lstrip(b"/")
+            if merge_url.fragment:
+                return self.base_url.copy_with(
+                    raw_path=merge_raw_path, fragment=merge_url.fragment
+                )
             return self.base_url.copy_with(raw_path=merge_raw_path)
         return merge_url
 

@@ -673,3 +673,15 @@ def test_huge_valid_components() -> None:
     assert httpx.URL("https://x/" + "a/../" * 13_000).path == "/"
     assert len(httpx.URL("https://x/" + "é" * 60_000).raw_path) == 1 + 6 * 60_000
     assert httpx.URL("http:" + "\\" * 60_000 + "example.com").host == "example.com"
+
+
+def test_special_scheme_without_slashes_has_no_host() -> None:
+    # As in httpx (RFC 3986): redirect handling fills in the host of such a Location.
+    url = httpx.URL("https:/path")
+    assert (url.scheme, url.host, url.path) == ("https", "", "/path")
+    assert url.is_relative_url
+    assert url.copy_with(host="example.org") == "https://example.org/path"
+    assert httpx.URL("http:example.com").host == ""
+    # Joined onto a base of the same scheme it is a relative reference, as browsers do.
+    assert httpx.URL("https://example.org/a/b").join("https:/path") == "https://example.org/path"
+    assert httpx.URL("https://example.org/a/b").join("https:c") == "https://example.org/a/c"

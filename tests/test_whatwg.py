@@ -33,6 +33,7 @@ CASES = load_cases()
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _SCHEME_PREFIX = re.compile(r"[ \x00-\x1f]*[A-Za-z][A-Za-z0-9+.\-]*:")
+_SPECIAL_WITHOUT_SLASHES = re.compile(r" *(https?|wss?|ftp):(?![/\\]{2})", re.IGNORECASE)
 
 
 def _succeeds(case: Case) -> bool:
@@ -50,6 +51,15 @@ RULES: list[tuple[str, typing.Callable[[Case], bool]]] = [
         "a '%' that does not start a %XX escape is encoded as '%25', as in httpx, so that "
         "URLs are always valid RFC 3986; WHATWG leaves it as it is",
         lambda case: _succeeds(case) and bool(_LONE_PERCENT.search(case["input"])),
+    ),
+    (
+        "'http:/x' and 'http:x' have no host (RFC 3986, as in httpx, whose redirect handling "
+        "fills in the request's host); WHATWG reads 'x' as the host unless the base has the "
+        "same scheme, a case we do follow",
+        lambda case: bool(
+            (match := _SPECIAL_WITHOUT_SLASHES.match(case["input"]))
+            and not (case["base"] or "").lower().startswith(match.group(1).lower() + ":")
+        ),
     ),
     (
         "relative references are valid URLs in httpx (Request('GET', '/path') with a base "
@@ -78,10 +88,6 @@ FILE_DRIVES = (
 IDNA2008 = (
     "hosts are IDNA2008-encoded with the idna package, which rejects symbols such as "
     "U+2603 that UTS #46 alone allows"
-)
-EMPTY_HOST = (
-    "'http://' with an empty host is accepted: httpx uses it as a pattern for any host "
-    "(proxy mounts); WHATWG rejects it"
 )
 
 # Cases no rule above covers, listed by (input, base) under their reason.
@@ -129,9 +135,6 @@ EXEMPT: dict[str, list[tuple[str, str | None]]] = {
     IDNA2008: [
         ("ftp://%e2%98%83", None),
         ("https://%e2%98%83", None),
-    ],
-    EMPTY_HOST: [
-        ("http:", "https://example.org/foo/bar"),
     ],
 }
 
@@ -207,6 +210,17 @@ def test_exempt_list_names_real_cases() -> None:
     assert not stale
 
 
+def test_listed_cases_are_not_also_covered_by_a_rule() -> None:
+    listed = {key for cases in EXEMPT.values() for key in cases}
+    covered = [
+        (case["input"], case["base"])
+        for case in CASES
+        if (case["input"], case["base"]) in listed
+        and any(predicate(case) for _, predicate in RULES)
+    ]
+    assert not covered
+
+
 def test_every_rule_is_still_needed() -> None:
     for reason, predicate in RULES:
         assert any(predicate(case) for case in CASES), reason
@@ -221,5 +235,5 @@ def test_most_cases_match_whatwg() -> None:
         if re.match(r"(https?|wss?|ftp):", case["input"].strip(), re.IGNORECASE)
     ]
     special_passed = sum(1 for case in special if matches_whatwg(case)[0])
-    assert passed >= 720, passed
-    assert special_passed / len(special) >= 0.85, (special_passed, len(special))
+    assert passed >= 700, passed
+    assert special_passed / len(special) >= 0.8, (special_passed, len(special))
