@@ -677,6 +677,8 @@ def resolve(base: ParseResult, reference: str) -> ParseResult:
         ref.fragment,
         base.has_authority,
     )
+    if target.has_authority:
+        _check_special_host(target)  # A pattern such as "http://" is no base for a path.
     return build(target)
 
 
