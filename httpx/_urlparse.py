@@ -6,12 +6,13 @@ browsers and servers disagree with it, we follow the WHATWG URL Standard for its
 schemes (http, https, ws, wss, ftp, file), since that is what the web actually sends:
 
 * each component is percent-encoded with its WHATWG percent-encode set, non-ASCII as UTF-8;
-* a backslash acts as a slash, and any number of slashes may follow "http:";
+* a backslash acts as a slash, and extra slashes after "http://" are skipped;
 * hosts are percent-decoded, IDNA-encoded (UTS #46), and IPv4/IPv6 literals canonicalised.
 
 Deliberate differences from WHATWG, kept from httpx: ASCII control characters are
-rejected instead of being silently dropped, and a lone "%" is escaped as "%25" so that the
-result is always a valid RFC 3986 URL.
+rejected instead of being silently dropped; a lone "%" is escaped as "%25" so that the
+result is always a valid RFC 3986 URL; "http:/x" has no host (RFC 3986) unless it is
+resolved against an http base; and every URL we build reads back as itself.
 """
 
 from __future__ import annotations
@@ -489,8 +490,6 @@ def split_reference(text: str, scheme: str) -> Components:
             raise InvalidURL(
                 f"Invalid URL: userinfo or port without a host in {_shown(authority)}"
             )
-        if scheme == "file" and port is not None:
-            raise InvalidURL("Invalid URL: file URLs cannot have a port")
     return Components(scheme, userinfo, host, port, path, query, fragment, authority is not None)
 
 
@@ -512,24 +511,21 @@ def split_url(url: str) -> Components:
             # Without "//" ("http:/x") there is no authority, as in RFC 3986 and httpx,
             # which lets clients repair such redirect locations with the request's host.
             rest = "//" + rest.lstrip("/")
-    parts = split_reference(rest, scheme)
-    if parts.has_authority:
-        _check_special_host(parts)
-    return parts
+    return split_reference(rest, scheme)
 
 
-def _check_special_host(parts: Components) -> None:
+def _check_empty_host(parts: Components) -> None:
     # WHATWG: http(s), ws(s) and ftp URLs need a host. A bare "http://" stays valid, as
-    # patterns such as proxy mount keys use it to mean "any host".
-    if parts.scheme in DEFAULT_PORTS and not parts.host:
-        if (
-            parts.userinfo
-            or parts.port is not None
-            or parts.path.strip("/")
-            or parts.query is not None
-            or parts.fragment is not None
-        ):
-            raise InvalidURL(f"Invalid URL: an {parts.scheme!r} URL needs a host")
+    # patterns such as proxy mount keys use it to mean "any host"; anything more would
+    # not read back the same ("http:///x" names the host "x").
+    if (
+        parts.userinfo
+        or parts.port is not None
+        or parts.path.strip("/")
+        or parts.query is not None
+        or parts.fragment is not None
+    ):
+        raise InvalidURL(f"Invalid URL: an {parts.scheme!r} URL needs a host")
 
 
 def urlparse(url: str = "", **kwargs: str | int | None) -> ParseResult:
@@ -595,22 +591,34 @@ def build(parts: Components) -> ParseResult:
             raise InvalidURL(f"Invalid URL component 'scheme': {_shown(scheme)}")
         scheme = scheme.lower()
     special = scheme in SPECIAL_SCHEMES
+    if parts.has_authority and scheme in DEFAULT_PORTS and not parts.host:
+        _check_empty_host(parts)
     host = normalize_host(parts.host)
     if scheme == "file" and host == "localhost":
         host = ""  # WHATWG "file host state".
     port = normalize_port(parts.port, scheme)
     userinfo = normalize_userinfo(parts.userinfo)
+    if not host and (userinfo or parts.port not in (None, "")):
+        raise InvalidURL("Invalid URL: userinfo or port without a host")
+    if scheme == "file" and port is not None:
+        raise InvalidURL("Invalid URL: file URLs cannot have a port")
     has_authority = parts.has_authority or bool(host or userinfo) or port is not None
 
     path = percent_encode(parts.path, PATH_ENCODE_SET)
+    if special and "\\" in path:
+        path = path.replace("\\", "%5C")  # Else it would read back as "/".
     if path[:1] == "/" and (scheme or has_authority):
         path = remove_dot_segments(path)
     if has_authority:
         # RFC 3986 section 3.3: after an authority the path is empty or starts with "/".
         if path and path[0] != "/":
             raise InvalidURL("URLs with a host must have an empty path or one starting with '/'")
-        if not path and special and (host or scheme == "file"):
+        if not host and scheme in DEFAULT_PORTS:
+            path = ""  # Only slashes can be left (see _check_empty_host): "http://".
+        elif not path and scheme == "file":
             path = "/"
+        # Otherwise an empty path stays empty (httpx 0.28: str(URL("https://a.org")) has
+        # no trailing slash); `URL.path` and `URL.raw_path` read it as "/".
     elif path.startswith("//") and not scheme:
         # It would be read back as an authority; with a scheme, __str__ writes "/.//".
         raise InvalidURL("Relative URLs cannot have a path starting with '//'")
@@ -651,9 +659,7 @@ def resolve(base: ParseResult, reference: str) -> ParseResult:
 
     ref = split_reference(reference, base.scheme)
     if ref.has_authority:
-        target = ref._replace(path=remove_dot_segments(ref.path))
-        _check_special_host(target)
-        return build(target)
+        return build(ref._replace(path=remove_dot_segments(ref.path)))
     path, query = ref.path, ref.query
     if not path:
         path = base.path
@@ -677,8 +683,6 @@ def resolve(base: ParseResult, reference: str) -> ParseResult:
         ref.fragment,
         base.has_authority,
     )
-    if target.has_authority:
-        _check_special_host(target)  # A pattern such as "http://" is no base for a path.
     return build(target)
 
 
@@ -703,7 +707,7 @@ def _parse_common_url(url: str) -> ParseResult | None:
     if "xn--" in host or host[host.rfind(".") + 1].isdigit():
         return None  # IDNA or IPv4 checks needed.
     if path is None:
-        path = "/"
+        path = ""
     elif "/." in path or ("%" in path and _BAD_ESCAPE.search(path)):
         return None
     for text in (query, fragment):

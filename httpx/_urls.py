@@ -217,19 +217,27 @@ class URL:
             raise TypeError(f"Invalid type for url. Expected str or httpx.URL, got {type(url)}")
         return URL._from_parsed(resolve(self._uri_reference, url))
 
+    def _comparison_key(self) -> str:
+        # RFC 3986 section 6.2.3: for http(s) an empty path and "/" are the same
+        # resource, so "https://a.org" == "https://a.org/" although str() keeps the form
+        # it was given.
+        parsed = self._uri_reference
+        if parsed.path or not parsed.host:
+            return str(self)
+        return str(self.copy_with(path="/"))
+
     def __hash__(self) -> int:
-        return hash(str(self))
+        return hash(self._comparison_key())
 
     def __eq__(self, other: typing.Any) -> bool:
         if isinstance(other, URL):
-            return str(self) == str(other)
+            return self._comparison_key() == other._comparison_key()
         if not isinstance(other, str):
             return False
-        text = str(self)
-        if other == text:
+        if other == str(self):
             return True
         try:
-            return text == str(URL(other))
+            return self._comparison_key() == URL(other)._comparison_key()
         except InvalidURL:
             return False
 

@@ -150,15 +150,25 @@ def exemption_for(case: Case) -> str | None:
     return None
 
 
+SPECIAL_SCHEMES = {"http", "https", "ws", "wss", "ftp"}
+
+
 def whatwg_view(url: httpx.URL) -> dict[str, str]:
     """Our URL's parts, printed the way the WHATWG URL API prints them."""
     parsed = url._uri_reference
     hostname = f"[{parsed.host}]" if ":" in parsed.host else parsed.host
+    href = str(url)
+    pathname = parsed.path
+    if not pathname and parsed.host and url.scheme in SPECIAL_SCHEMES:
+        # httpx keeps an empty path empty in str() ("https://a.org"), reading it as "/"
+        # (url.path, url.raw_path); WHATWG serialises that "/" into the href.
+        pathname = "/"
+        href = str(url.copy_with(path="/"))
     return {
-        "href": str(url),
+        "href": href,
         "hostname": hostname,
         "port": "" if parsed.port is None else str(parsed.port),
-        "pathname": parsed.path,
+        "pathname": pathname,
         "search": f"?{parsed.query}" if parsed.query else "",
         "hash": f"#{parsed.fragment}" if parsed.fragment else "",
     }
