@@ -85,6 +85,7 @@ def proxy_map(proxy: ProxyTypes | None, trust_env: bool) -> dict[str, Proxy | No
 
 class BaseClient:
     _is_async = False
+
     def __init__(
         self,
         *,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typing
 
-__all__ = ["primitive_value_to_str", "to_bytes", "to_bytes_or_str", "to_str", "unquote"]
+__all__ = ["primitive_value_to_str", "to_bytes", "to_str", "unquote"]
 
 
 def primitive_value_to_str(value: typing.Any) -> str:
@@ -30,10 +30,6 @@ def to_bytes(value: str | bytes, encoding: str = "utf-8") -> bytes:
 
 def to_str(value: str | bytes, encoding: str = "utf-8") -> str:
     return value if isinstance(value, str) else value.decode(encoding)
-
-
-def to_bytes_or_str(value: str, match_type_of: typing.AnyStr) -> typing.AnyStr:
-    return value if isinstance(match_type_of, str) else value.encode()  # type: ignore[return-value]
 
 
 def unquote(value: str) -> str:

@@ -32,7 +32,7 @@ import typing
 
 import idna
 
-from ._primitives import primitive_value_to_str, to_bytes, to_bytes_or_str, to_str, unquote
+from ._primitives import primitive_value_to_str, to_bytes, to_str, unquote
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from ._urls import URL
@@ -48,7 +48,6 @@ __all__ = [
     "primitive_value_to_str",
     "same_origin",
     "to_bytes",
-    "to_bytes_or_str",
     "to_str",
     "unquote",
 ]

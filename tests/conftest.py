@@ -26,6 +26,13 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+@pytest.fixture(params=["sync", "asyncio", "trio"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Client tests built on tests.harness.run: `Client`, and `AsyncClient` on asyncio
+    and on trio."""
+    return str(request.param)
+
+
 @pytest.fixture(autouse=True)
 def hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests talk to 127.0.0.1 only: a proxy or CA bundle from the developer's shell must

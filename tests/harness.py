@@ -11,7 +11,6 @@ import contextlib
 import typing
 
 import anyio
-import pytest
 
 import httpx
 
@@ -53,9 +52,9 @@ class SyncAsAsync:
         return self.client.head(*args, **kwargs)
 
     @contextlib.asynccontextmanager
-    async def stream(self, *args: typing.Any, **kwargs: typing.Any) -> typing.AsyncIterator[
-        AsyncView
-    ]:
+    async def stream(
+        self, *args: typing.Any, **kwargs: typing.Any
+    ) -> typing.AsyncIterator[AsyncView]:
         with self.client.stream(*args, **kwargs) as response:
             yield AsyncView(response)
 
@@ -104,8 +103,3 @@ def run(mode: str, scenario: Scenario, **client_options: typing.Any) -> None:
                 await scenario(client)
 
     anyio.run(main, backend="trio" if mode == "trio" else "asyncio")
-
-
-@pytest.fixture(params=MODES)
-def mode(request: pytest.FixtureRequest) -> str:
-    return typing.cast(str, request.param)

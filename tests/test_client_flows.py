@@ -11,7 +11,7 @@ import typing
 import pytest
 
 import httpx
-from tests.harness import mode, run  # noqa: F401  (mode is a fixture)
+from tests.harness import run
 
 if typing.TYPE_CHECKING:
     from tests.servers.run import HypercornServer, UvicornServer
@@ -252,7 +252,7 @@ def test_event_hooks(mode: str, server: UvicornServer) -> None:
         raise RuntimeError("hook failed")
 
     if mode != "sync":
-        sync_request, sync_response, sync_failing = on_request, on_response, failing
+        sync_request, sync_failing = on_request, failing
 
         async def on_request(request: httpx.Request) -> None:  # type: ignore[misc]
             sync_request(request)
@@ -266,9 +266,7 @@ def test_event_hooks(mode: str, server: UvicornServer) -> None:
 
     async def scenario(client: typing.Any) -> None:
         await client.get("/redirect/1")
-        assert seen == ["request /redirect/1", "response 302 0", "request /echo"] + [
-            seen[-1]
-        ]
+        assert seen == ["request /redirect/1", "response 302 0", "request /echo"] + [seen[-1]]
         assert seen[-1].startswith("response 200")
         client.event_hooks = {"response": [failing]}
         with pytest.raises(RuntimeError, match="hook failed"):

@@ -9,7 +9,7 @@ import typing
 import pytest
 
 import httpx
-from tests.harness import mode, run, transport_class  # noqa: F401  (mode is a fixture)
+from tests.harness import run, transport_class
 
 if typing.TYPE_CHECKING:
     from tests.servers.faults import FaultServer
@@ -296,9 +296,7 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS))
-def test_faults(
-    mode: str, fault: str, fault_server: FaultServer, server: UvicornServer
-) -> None:
+def test_faults(mode: str, fault: str, fault_server: FaultServer, server: UvicornServer) -> None:
     async def scenario(client: typing.Any) -> None:
         url = fault_server.url_for_mode(fault)
         with pytest.raises(FAULTS[fault]) as info:
