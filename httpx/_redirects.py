@@ -12,35 +12,9 @@ from ._models import Request, Response
 from ._status_codes import codes
 from ._types import AsyncByteStream, SyncByteStream
 from ._urls import URL
+from ._utils import is_https_redirect, same_origin
 
-__all__ = ["redirect_request_parts", "same_origin", "is_https_upgrade"]
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _port_or_default(url: URL) -> int | None:
-    return url.port if url.port is not None else _DEFAULT_PORTS.get(url.scheme)
-
-
-def same_origin(url: URL, other: URL) -> bool:
-    """Same scheme, host and port (RFC 6454 section 5)."""
-    return (
-        url.scheme == other.scheme
-        and url.host == other.host
-        and _port_or_default(url) == _port_or_default(other)
-    )
-
-
-def is_https_upgrade(url: URL, location: URL) -> bool:
-    """An http -> https redirect to the same host on default ports keeps credentials."""
-    if url.host != location.host:
-        return False
-    return (
-        url.scheme == "http"
-        and _port_or_default(url) == 80
-        and location.scheme == "https"
-        and _port_or_default(location) == 443
-    )
+__all__ = ["redirect_request_parts"]
 
 
 def redirect_method(request: Request, response: Response) -> str:
@@ -80,7 +54,7 @@ def redirect_url(request: Request, response: Response) -> URL:
 def redirect_headers(request: Request, url: URL, method: str) -> Headers:
     headers = Headers(request.headers)
     if not same_origin(url, request.url):
-        if not is_https_upgrade(request.url, url):
+        if not is_https_redirect(request.url, url):
             # Never leak credentials to another origin, nor over a downgrade to http.
             headers.pop("Authorization", None)
         headers["Host"] = url.netloc.decode("ascii")

@@ -3,7 +3,8 @@
 import pytest
 
 import httpx
-from httpx._redirects import is_https_upgrade, redirect_request_parts, same_origin
+from httpx._redirects import redirect_request_parts
+from httpx._utils import is_https_redirect, same_origin
 
 
 def redirect(status: int, location: str, request: httpx.Request) -> httpx.Response:
@@ -77,8 +78,8 @@ def test_authorization_stripped_across_origins() -> None:
 def test_origin_helpers() -> None:
     assert same_origin(httpx.URL("https://a.org"), httpx.URL("https://a.org:443/x"))
     assert not same_origin(httpx.URL("https://a.org"), httpx.URL("http://a.org"))
-    assert is_https_upgrade(httpx.URL("http://a.org"), httpx.URL("https://a.org"))
-    assert not is_https_upgrade(httpx.URL("http://a.org:8080"), httpx.URL("https://a.org"))
+    assert is_https_redirect(httpx.URL("http://a.org"), httpx.URL("https://a.org"))
+    assert not is_https_redirect(httpx.URL("http://a.org:8080"), httpx.URL("https://a.org"))
 
 
 # --- through the clients ---------------------------------------------------------------
