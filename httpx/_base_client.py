@@ -11,7 +11,7 @@ import typing
 
 from .__version__ import __version__
 from ._auth import Auth, auth_from_url, build_auth
-from ._config import DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_CONFIG, Proxy, Timeout
+from ._config import DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_CONFIG, Limits, Proxy, Timeout
 from ._cookies import Cookies
 from ._decoders import SUPPORTED_DECODERS
 from ._flow import FlowSettings
@@ -19,6 +19,7 @@ from ._headers import Headers
 from ._models import Request
 from ._types import (
     AuthTypes,
+    CertTypes,
     CookieTypes,
     HeaderTypes,
     ProxyTypes,
@@ -297,12 +298,53 @@ class BaseClient:
 
     # --- transports ---------------------------------------------------------------------
 
-    def _mount_transports(
+    # Defined by Client and AsyncClient, each building its own kind of transport.
+    _init_transport: typing.Callable[..., typing.Any]
+    _init_proxy_transport: typing.Callable[..., typing.Any]
+
+    def _set_up_transports(
         self,
-        proxies: dict[str, typing.Any],
+        *,
+        verify: typing.Any,
+        cert: CertTypes | None,
+        trust_env: bool,
+        http1: bool,
+        http2: bool,
+        limits: Limits,
+        proxy: ProxyTypes | None,
         mounts: None | typing.Mapping[str, typing.Any],
+        transport: typing.Any,
     ) -> None:
-        patterns = {URLPattern(key): transport for key, transport in proxies.items()}
+        """The default transport, one transport per proxy, and the user's mounts.
+
+        Built through `_init_transport` / `_init_proxy_transport`, which subclasses
+        (hishel, httpx-aiohttp, ...) override to supply their own transports.
+        """
+        self._transport = self._init_transport(
+            verify=verify,
+            cert=cert,
+            trust_env=trust_env,
+            http1=http1,
+            http2=http2,
+            limits=limits,
+            transport=transport,
+        )
+        # An explicit transport means "send everything there": no environment proxies.
+        proxies = proxy_map(proxy, trust_env and transport is None)
+        patterns: dict[URLPattern, typing.Any] = {
+            URLPattern(key): None
+            if value is None
+            else self._init_proxy_transport(
+                value,
+                verify=verify,
+                cert=cert,
+                trust_env=trust_env,
+                http1=http1,
+                http2=http2,
+                limits=limits,
+            )
+            for key, value in proxies.items()
+        }
         if mounts is not None:
             patterns.update({URLPattern(key): transport for key, transport in mounts.items()})
         self._mounts = dict(sorted(patterns.items()))

@@ -18,7 +18,6 @@ from ._base_client import (
     ClientState,
     EventHook,
     UseClientDefault,
-    proxy_map,
 )
 from ._config import DEFAULT_LIMITS, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_CONFIG, Limits, Proxy
 from ._flow import run_sync, send_flow
@@ -105,32 +104,17 @@ class Client(BaseClient):
             trust_env=trust_env,
             default_encoding=default_encoding,
         )
-        # An explicit transport means "send everything there": no environment proxies.
-        proxies = proxy_map(proxy, trust_env and transport is None)
-        self._transport = self._init_transport(
+        self._set_up_transports(
             verify=verify,
             cert=cert,
             trust_env=trust_env,
             http1=http1,
             http2=http2,
             limits=limits,
+            proxy=proxy,
+            mounts=mounts,
             transport=transport,
         )
-        proxy_transports = {
-            key: None
-            if value is None
-            else self._init_proxy_transport(
-                value,
-                verify=verify,
-                cert=cert,
-                trust_env=trust_env,
-                http1=http1,
-                http2=http2,
-                limits=limits,
-            )
-            for key, value in proxies.items()
-        }
-        self._mount_transports(proxy_transports, mounts)
 
     def _init_transport(
         self,
