@@ -1,0 +1,77 @@
+import pytest
+
+import httpx
+
+
+def test_codes() -> None:
+    assert httpx.codes.OK == 200
+    assert httpx.codes.not_found is httpx.codes.NOT_FOUND
+    assert str(httpx.codes.NOT_FOUND) == "404"
+    assert repr(httpx.codes.NOT_FOUND) == "<codes.NOT_FOUND: 404>"
+    assert httpx.codes(418).phrase == "I'm a teapot"
+    assert httpx.codes.get_reason_phrase(200) == "OK"
+    assert httpx.codes.get_reason_phrase(999) == ""
+    assert httpx.codes["IM_A_TEAPOT"] == 418
+    assert httpx.codes.is_informational(100) and not httpx.codes.is_informational(200)
+    assert httpx.codes.is_success(204) and not httpx.codes.is_success(300)
+    assert httpx.codes.is_redirect(307) and not httpx.codes.is_redirect(400)
+    assert httpx.codes.is_client_error(404) and not httpx.codes.is_client_error(500)
+    assert httpx.codes.is_server_error(503) and not httpx.codes.is_server_error(404)
+    assert httpx.codes.is_error(404) and httpx.codes.is_error(500)
+    assert not httpx.codes.is_error(200)
+
+
+HIERARCHY = {
+    httpx.HTTPError: Exception,
+    httpx.RequestError: httpx.HTTPError,
+    httpx.TransportError: httpx.RequestError,
+    httpx.TimeoutException: httpx.TransportError,
+    httpx.ConnectTimeout: httpx.TimeoutException,
+    httpx.ReadTimeout: httpx.TimeoutException,
+    httpx.WriteTimeout: httpx.TimeoutException,
+    httpx.PoolTimeout: httpx.TimeoutException,
+    httpx.NetworkError: httpx.TransportError,
+    httpx.ConnectError: httpx.NetworkError,
+    httpx.ReadError: httpx.NetworkError,
+    httpx.WriteError: httpx.NetworkError,
+    httpx.CloseError: httpx.NetworkError,
+    httpx.ProxyError: httpx.TransportError,
+    httpx.UnsupportedProtocol: httpx.TransportError,
+    httpx.ProtocolError: httpx.TransportError,
+    httpx.LocalProtocolError: httpx.ProtocolError,
+    httpx.RemoteProtocolError: httpx.ProtocolError,
+    httpx.DecodingError: httpx.RequestError,
+    httpx.TooManyRedirects: httpx.RequestError,
+    httpx.HTTPStatusError: httpx.HTTPError,
+    httpx.InvalidURL: Exception,
+    httpx.CookieConflict: Exception,
+    httpx.StreamError: RuntimeError,
+    httpx.StreamConsumed: httpx.StreamError,
+    httpx.StreamClosed: httpx.StreamError,
+    httpx.ResponseNotRead: httpx.StreamError,
+    httpx.RequestNotRead: httpx.StreamError,
+}
+
+
+@pytest.mark.parametrize("exc_class,parent", HIERARCHY.items())
+def test_hierarchy(exc_class: type, parent: type) -> None:
+    assert exc_class.__bases__ == (parent,)
+
+
+def test_request_attribute() -> None:
+    request = httpx.Request("GET", "https://example.org")
+    exc = httpx.ConnectError("refused", request=request)
+    assert exc.request is request
+    assert str(exc) == "refused"
+    with pytest.raises(RuntimeError, match="has not been set"):
+        httpx.ReadError("no request").request
+    response = httpx.Response(500, request=request)
+    status_error = httpx.HTTPStatusError("boom", request=request, response=response)
+    assert status_error.request is request and status_error.response is response
+
+
+def test_stream_error_messages_help() -> None:
+    assert "already been streamed" in str(httpx.StreamConsumed())
+    assert "closed" in str(httpx.StreamClosed())
+    assert "read()" in str(httpx.ResponseNotRead())
+    assert "read()" in str(httpx.RequestNotRead())
