@@ -12,18 +12,27 @@ the httpcore class it replaces and keeps its public `handle_request` /
 
 This module is the one place where httpcore's exceptions become httpx's
 (`map_httpcore_exceptions`): while sending, while reading the body, and while closing.
+
+Cancellation hygiene on the async side, for two gaps in httpcore 1.0.9: the request body
+iterator httpcore abandons when sending fails or is cancelled is closed here
+(`_TrackedBody`), and a TLS handshake that is cancelled closes its socket
+(`_CancelSafeBackend`), instead of leaving both to the garbage collector.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import ssl
+import sys
 import typing
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from types import TracebackType
 
+import anyio
 import httpcore
+from httpcore._backends.auto import AutoBackend
 
 from .._config import DEFAULT_LIMITS, Limits, Proxy, transport_ssl_context
 from .._exceptions import (
@@ -107,6 +116,13 @@ def _translate(exc: BaseException, request: Request | None) -> TransportError | 
         mapped = HTTPCORE_EXC_MAP.get(cls)
         if mapped is not None:
             return mapped(str(exc), request=request)
+    # httpcore 1.0.9 lets h2's ProtocolError escape when requests queued on a new HTTP/2
+    # connection find it closed (its first request was cancelled while sending the
+    # connection preface). httpcore reports h2 errors it does catch as LocalProtocolError.
+    # h2 is optional and may not be imported at all: look it up only on this rare path.
+    h2_exceptions = sys.modules.get("h2.exceptions")
+    if h2_exceptions is not None and isinstance(exc, h2_exceptions.ProtocolError):
+        return LocalProtocolError(f"HTTP/2 protocol error: {exc}", request=request)
     return None
 
 
@@ -187,6 +203,77 @@ class AsyncResponseStream(AsyncByteStream):
                 await aclose()
 
 
+# --- the async network backend ----------------------------------------------------------------
+
+
+class _CancelSafeStream(httpcore.AsyncNetworkStream):
+    """A plain TCP/unix stream whose TLS upgrade closes it when interrupted.
+
+    httpcore 1.0.9's backends close the socket when the TLS handshake fails with an
+    Exception, but not when it is cancelled (a BaseException): the socket is then left to
+    the garbage collector. The TLS stream `start_tls` returns is httpcore's own, so only
+    plain-text connections pay for this indirection.
+    """
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
+        self._stream = stream
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return await self._stream.read(max_bytes, timeout)
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        await self._stream.write(buffer, timeout)
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            return await self._stream.start_tls(ssl_context, server_hostname, timeout)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await self._stream.aclose()
+            raise
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        return self._stream.get_extra_info(info)
+
+
+class _CancelSafeBackend(AutoBackend):
+    """httpcore's default async backend (asyncio or trio), with `_CancelSafeStream`s."""
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await super().connect_tcp(
+            host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
+        )
+        return _CancelSafeStream(stream)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        stream = await super().connect_unix_socket(
+            path, timeout=timeout, socket_options=socket_options
+        )
+        return _CancelSafeStream(stream)
+
+
 # --- configuration shared by both transports ----------------------------------------------
 
 
@@ -198,17 +285,94 @@ def _as_proxy(proxy: ProxyTypes | None) -> Proxy | None:
     raise TypeError(f"proxy must be a URL string, an httpx.URL or an httpx.Proxy, not {proxy!r}")
 
 
-def _proxy_kind(proxy: Proxy) -> str:
-    """'http' (HTTP/HTTPS proxy) or 'socks'; ValueError for any other scheme."""
-    scheme = proxy.url.scheme
-    if scheme in ("http", "https"):
-        return "http"
-    if scheme in ("socks5", "socks5h"):
-        _require("socksio", "socks", "Using SOCKS proxy")
-        return "socks"
-    raise ValueError(
-        "Proxy protocol must be either 'http', 'https', 'socks5', or 'socks5h',"
-        f" but got {scheme!r}."
+P = typing.TypeVar("P", httpcore.ConnectionPool, httpcore.AsyncConnectionPool)
+
+
+@dataclasses.dataclass(frozen=True)
+class _PoolClasses(typing.Generic[P]):
+    direct: typing.Callable[..., P]
+    http_proxy: typing.Callable[..., P]
+    socks_proxy: typing.Callable[..., P]
+
+
+def _sync_pool_classes() -> _PoolClasses[httpcore.ConnectionPool]:
+    if INDEXED_POOLS_SUPPORTED:
+        return _PoolClasses(IndexedPool, IndexedHTTPProxy, IndexedSOCKSProxy)
+    return _PoolClasses(httpcore.ConnectionPool, httpcore.HTTPProxy, httpcore.SOCKSProxy)
+
+
+def _async_pool_classes() -> _PoolClasses[httpcore.AsyncConnectionPool]:
+    if INDEXED_POOLS_SUPPORTED:
+        return _PoolClasses(AsyncIndexedPool, AsyncIndexedHTTPProxy, AsyncIndexedSOCKSProxy)
+    return _PoolClasses(
+        httpcore.AsyncConnectionPool, httpcore.AsyncHTTPProxy, httpcore.AsyncSOCKSProxy
+    )
+
+
+def _create_pool(
+    classes: _PoolClasses[P],
+    verify: ssl.SSLContext | str | bool,
+    cert: CertTypes | None,
+    trust_env: bool,
+    http1: bool,
+    http2: bool,
+    limits: Limits,
+    proxy: ProxyTypes | None,
+    uds: str | None,
+    local_address: str | None,
+    retries: int,
+    socket_options: typing.Iterable[SOCKET_OPTION] | None,
+    **backend: typing.Any,  # network_backend=..., for the async pools
+) -> P:
+    """The httpcore pool for a transport's configuration (as httpx 0.28 builds it)."""
+    if http2:
+        _require("h2", "http2", "Using http2=True")
+    proxy = _as_proxy(proxy)
+    if proxy is not None and proxy.url.scheme not in ("http", "https", "socks5", "socks5h"):
+        raise ValueError(
+            "Proxy protocol must be either 'http', 'https', 'socks5', or 'socks5h',"
+            f" but got {proxy.url.scheme!r}."
+        )
+    ssl_context = transport_ssl_context(verify, cert, trust_env, http2=http2)
+    pool_limits = {
+        "max_connections": limits.max_connections,
+        "max_keepalive_connections": limits.max_keepalive_connections,
+        "keepalive_expiry": limits.keepalive_expiry,
+    }
+    if proxy is None:
+        return classes.direct(
+            ssl_context=ssl_context,
+            http1=http1,
+            http2=http2,
+            uds=uds,
+            local_address=local_address,
+            retries=retries,
+            socket_options=socket_options,
+            **pool_limits,
+            **backend,
+        )
+    if proxy.url.scheme in ("http", "https"):
+        return classes.http_proxy(
+            proxy_url=_httpcore_url(proxy.url),
+            proxy_auth=proxy.raw_auth,
+            proxy_headers=proxy.headers.raw,
+            ssl_context=ssl_context,
+            proxy_ssl_context=proxy.ssl_context,
+            http1=http1,
+            http2=http2,
+            socket_options=socket_options,
+            **pool_limits,
+            **backend,
+        )
+    _require("socksio", "socks", "Using SOCKS proxy")
+    return classes.socks_proxy(
+        proxy_url=_httpcore_url(proxy.url),
+        proxy_auth=proxy.raw_auth,
+        ssl_context=ssl_context,
+        http1=http1,
+        http2=http2,
+        **pool_limits,
+        **backend,
     )
 
 
@@ -218,14 +382,44 @@ def _httpcore_url(url: URL) -> httpcore.URL:
     )
 
 
-def _to_httpcore_request(request: Request) -> httpcore.Request:
+def _to_httpcore_request(
+    request: Request, content: SyncByteStream | AsyncByteStream
+) -> httpcore.Request:
     return httpcore.Request(
         method=request.method,
         url=_httpcore_url(request.url),
         headers=request.headers.raw,
-        content=request.stream,
+        content=content,
         extensions=request.extensions,
     )
+
+
+class _TrackedBody(AsyncByteStream):
+    """The request body as handed to httpcore, remembering the iterator httpcore starts.
+
+    httpcore drops that iterator mid-way when sending fails or is cancelled (and after a
+    swallowed write error, when the server answered early). An async generator dropped
+    unfinished is finalised by the garbage collector, where trio warns about it; closing it
+    ourselves instead runs the body's cleanup now, in this task.
+    """
+
+    __slots__ = ("_iterator", "_stream")
+
+    def __init__(self, stream: AsyncByteStream) -> None:
+        self._stream = stream
+        self._iterator: AsyncIterator[bytes] | None = None
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        self._iterator = self._stream.__aiter__()
+        return self._iterator
+
+    async def aclose(self) -> None:
+        iterator, self._iterator = self._iterator, None
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            # Cleanup must run even when we got here by being cancelled.
+            with anyio.CancelScope(shield=True):
+                await aclose()
 
 
 # --- the transports -------------------------------------------------------------------------
@@ -246,52 +440,20 @@ class HTTPTransport(BaseTransport):
         retries: int = 0,
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
     ) -> None:
-        if http2:
-            _require("h2", "http2", "Using http2=True")
-        proxy = _as_proxy(proxy)
-        kind = None if proxy is None else _proxy_kind(proxy)
-        ssl_context = transport_ssl_context(verify, cert, trust_env, http2=http2)
-        indexed = INDEXED_POOLS_SUPPORTED
-
-        self._pool: httpcore.ConnectionPool
-        if proxy is None:
-            self._pool = (IndexedPool if indexed else httpcore.ConnectionPool)(
-                ssl_context=ssl_context,
-                max_connections=limits.max_connections,
-                max_keepalive_connections=limits.max_keepalive_connections,
-                keepalive_expiry=limits.keepalive_expiry,
-                http1=http1,
-                http2=http2,
-                uds=uds,
-                local_address=local_address,
-                retries=retries,
-                socket_options=socket_options,
-            )
-        elif kind == "http":
-            self._pool = (IndexedHTTPProxy if indexed else httpcore.HTTPProxy)(
-                proxy_url=_httpcore_url(proxy.url),
-                proxy_auth=proxy.raw_auth,
-                proxy_headers=proxy.headers.raw,
-                ssl_context=ssl_context,
-                proxy_ssl_context=proxy.ssl_context,
-                max_connections=limits.max_connections,
-                max_keepalive_connections=limits.max_keepalive_connections,
-                keepalive_expiry=limits.keepalive_expiry,
-                http1=http1,
-                http2=http2,
-                socket_options=socket_options,
-            )
-        else:
-            self._pool = (IndexedSOCKSProxy if indexed else httpcore.SOCKSProxy)(
-                proxy_url=_httpcore_url(proxy.url),
-                proxy_auth=proxy.raw_auth,
-                ssl_context=ssl_context,
-                max_connections=limits.max_connections,
-                max_keepalive_connections=limits.max_keepalive_connections,
-                keepalive_expiry=limits.keepalive_expiry,
-                http1=http1,
-                http2=http2,
-            )
+        self._pool: httpcore.ConnectionPool = _create_pool(
+            _sync_pool_classes(),
+            verify,
+            cert,
+            trust_env,
+            http1,
+            http2,
+            limits,
+            proxy,
+            uds,
+            local_address,
+            retries,
+            socket_options,
+        )
 
     def __enter__(self: T) -> T:  # Use generics for subclass support.
         self._pool.__enter__()
@@ -313,7 +475,7 @@ class HTTPTransport(BaseTransport):
                 f"{type(request.stream).__name__}; use AsyncHTTPTransport for async bodies."
             )
         try:
-            resp = self._pool.handle_request(_to_httpcore_request(request))
+            resp = self._pool.handle_request(_to_httpcore_request(request, request.stream))
         except Exception as exc:
             mapped = _translate(exc, request)
             if mapped is None:
@@ -347,52 +509,21 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         retries: int = 0,
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
     ) -> None:
-        if http2:
-            _require("h2", "http2", "Using http2=True")
-        proxy = _as_proxy(proxy)
-        kind = None if proxy is None else _proxy_kind(proxy)
-        ssl_context = transport_ssl_context(verify, cert, trust_env, http2=http2)
-        indexed = INDEXED_POOLS_SUPPORTED
-
-        self._pool: httpcore.AsyncConnectionPool
-        if proxy is None:
-            self._pool = (AsyncIndexedPool if indexed else httpcore.AsyncConnectionPool)(
-                ssl_context=ssl_context,
-                max_connections=limits.max_connections,
-                max_keepalive_connections=limits.max_keepalive_connections,
-                keepalive_expiry=limits.keepalive_expiry,
-                http1=http1,
-                http2=http2,
-                uds=uds,
-                local_address=local_address,
-                retries=retries,
-                socket_options=socket_options,
-            )
-        elif kind == "http":
-            self._pool = (AsyncIndexedHTTPProxy if indexed else httpcore.AsyncHTTPProxy)(
-                proxy_url=_httpcore_url(proxy.url),
-                proxy_auth=proxy.raw_auth,
-                proxy_headers=proxy.headers.raw,
-                ssl_context=ssl_context,
-                proxy_ssl_context=proxy.ssl_context,
-                max_connections=limits.max_connections,
-                max_keepalive_connections=limits.max_keepalive_connections,
-                keepalive_expiry=limits.keepalive_expiry,
-                http1=http1,
-                http2=http2,
-                socket_options=socket_options,
-            )
-        else:
-            self._pool = (AsyncIndexedSOCKSProxy if indexed else httpcore.AsyncSOCKSProxy)(
-                proxy_url=_httpcore_url(proxy.url),
-                proxy_auth=proxy.raw_auth,
-                ssl_context=ssl_context,
-                max_connections=limits.max_connections,
-                max_keepalive_connections=limits.max_keepalive_connections,
-                keepalive_expiry=limits.keepalive_expiry,
-                http1=http1,
-                http2=http2,
-            )
+        self._pool: httpcore.AsyncConnectionPool = _create_pool(
+            _async_pool_classes(),
+            verify,
+            cert,
+            trust_env,
+            http1,
+            http2,
+            limits,
+            proxy,
+            uds,
+            local_address,
+            retries,
+            socket_options,
+            network_backend=_CancelSafeBackend(),
+        )
 
     async def __aenter__(self: A) -> A:  # Use generics for subclass support.
         await self._pool.__aenter__()
@@ -413,13 +544,17 @@ class AsyncHTTPTransport(AsyncBaseTransport):
                 "AsyncHTTPTransport needs a request with an async body stream, got "
                 f"{type(request.stream).__name__}; use HTTPTransport for sync bodies."
             )
+        body = _TrackedBody(request.stream)
         try:
-            resp = await self._pool.handle_async_request(_to_httpcore_request(request))
+            resp = await self._pool.handle_async_request(_to_httpcore_request(request, body))
         except Exception as exc:
             mapped = _translate(exc, request)
             if mapped is None:
                 raise
             raise mapped from exc
+        finally:
+            # httpcore is done with the body once it has the response head (or failed).
+            await body.aclose()
         return Response(
             status_code=resp.status,
             headers=resp.headers,

@@ -111,6 +111,7 @@ class _PoolRequest(Protocol[T]):
 
 R = TypeVar("R", bound="_PoolRequest[Any]")
 OriginKey = tuple[bytes, bytes, int]
+_MIN_SWEEP = 64  # origins kept before unused ones are swept
 
 
 class _OriginEntry(Generic[C, R]):
@@ -181,6 +182,7 @@ class ConnectionIndex(Generic[C, R]):
         self._waiting: OrderedDict[R, _OriginEntry[C, R]] = OrderedDict()  # FIFO
         self._fresh: dict[R, None] = {}  # appended, not yet looked at
         self._released: dict[C, None] = {}  # a request left them: state to re-check
+        self._sweep_above = _MIN_SWEEP
         # List events not yet followed by an assignment pass; a pass without one means
         # a connection handed a request back (see the module docstring).
         self._unpaired_events = 0
@@ -255,7 +257,6 @@ class ConnectionIndex(Generic[C, R]):
         entry = self._waiting.pop(pool_request, None)
         if entry is not None:
             del entry.waiting[pool_request]
-            self._forget_if_unused(entry)
         else:
             self._fresh.pop(pool_request, None)
 
@@ -276,6 +277,8 @@ class ConnectionIndex(Generic[C, R]):
             self._place_fresh(closing)
         if self._idle_since:
             self._expire_idle(closing)
+        if len(self._origins) > self._sweep_above:
+            self._sweep_origins()
         return closing
 
     def _requeue_handed_back(self) -> None:
@@ -313,7 +316,9 @@ class ConnectionIndex(Generic[C, R]):
                 continue
             if load:
                 if connection.is_closed():
-                    entry.shared.pop(connection, None)
+                    # Closed under requests that have yet to finish: it frees its slot now
+                    # (as in httpcore); the requests still on it are tracked by `_load`.
+                    self._drop(connection, entry)
                 elif connection.is_available() and not connection.is_idle():
                     # Busy yet accepting more requests: HTTP/2.
                     self._multiplexing.add(connection)
@@ -394,9 +399,12 @@ class ConnectionIndex(Generic[C, R]):
             connection = next(iter(shared))
             if connection.is_available():
                 return connection
-            # Connected as HTTP/1.1 after all, or closing: it gets re-checked when one
-            # of its requests finishes.
-            del shared[connection]
+            if connection.is_closed():
+                self._drop(connection, entry)  # frees its slot (see _settle_released)
+            else:
+                # Connected as HTTP/1.1 after all: it gets re-checked when one of its
+                # requests finishes.
+                del shared[connection]
         return None
 
     def _take_idle(self, entry: _OriginEntry[C, R], closing: list[C]) -> C | None:
@@ -469,11 +477,20 @@ class ConnectionIndex(Generic[C, R]):
         self._multiplexing.discard(connection)
         entry.shared.pop(connection, None)
         entry.connection_count -= 1
-        self._forget_if_unused(entry)
 
-    def _forget_if_unused(self, entry: _OriginEntry[C, R]) -> None:
-        if not entry.connection_count and not entry.waiting:
-            self._origins.pop(entry.key, None)
+    def _sweep_origins(self) -> None:
+        """Forget origins with no connection and no queued request.
+
+        Only between passes (never while an entry is in hand), and only once the table has
+        doubled since the last sweep: amortised O(1), and a client that talks to many
+        hosts over time does not keep one entry per host forever.
+        """
+        self._origins = {
+            key: entry
+            for key, entry in self._origins.items()
+            if entry.connection_count or entry.waiting
+        }
+        self._sweep_above = max(_MIN_SWEEP, 2 * len(self._origins))
 
 
 class _IndexedAssignment(Generic[C, R]):
