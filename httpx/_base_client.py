@@ -347,7 +347,25 @@ class BaseClient:
         }
         if mounts is not None:
             patterns.update({URLPattern(key): transport for key, transport in mounts.items()})
+        for mounted in [self._transport, *patterns.values()]:
+            self._check_transport_kind(mounted)
         self._mounts = dict(sorted(patterns.items()))
+
+    def _check_transport_kind(self, transport: typing.Any) -> None:
+        # A sync transport in an AsyncClient (or the reverse) would otherwise fail with an
+        # AttributeError at the first request.
+        if transport is None:
+            return
+        method = "handle_async_request" if self._is_async else "handle_request"
+        if not hasattr(transport, method):
+            client, other = (
+                ("AsyncClient", "Client") if self._is_async else ("Client", "AsyncClient")
+            )
+            raise TypeError(
+                f"{type(transport).__name__} cannot be used with {client}: it has no "
+                f"{method}() method. Use it with {other}, or give {client} a transport "
+                f"that implements {method}()."
+            )
 
     def _transport_for_url(self, url: URL) -> typing.Any:
         """The transport for `url`: the most specific matching mount, else the default."""

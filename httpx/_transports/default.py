@@ -211,23 +211,17 @@ class _CancelSafeStream(httpcore.AsyncNetworkStream):
 
     httpcore 1.0.9's backends close the socket when the TLS handshake fails with an
     Exception, but not when it is cancelled (a BaseException): the socket is then left to
-    the garbage collector. The TLS stream `start_tls` returns is httpcore's own, so only
-    plain-text connections pay for this indirection.
+    the garbage collector. Everything but `start_tls` is the wrapped stream's own bound
+    method, so reads and writes cost no extra call; and the TLS stream `start_tls` returns
+    is httpcore's own.
     """
-
-    __slots__ = ("_stream",)
 
     def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
         self._stream = stream
-
-    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return await self._stream.read(max_bytes, timeout)
-
-    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        await self._stream.write(buffer, timeout)
-
-    async def aclose(self) -> None:
-        await self._stream.aclose()
+        self.read = stream.read  # type: ignore[method-assign]
+        self.write = stream.write  # type: ignore[method-assign]
+        self.aclose = stream.aclose  # type: ignore[method-assign]
+        self.get_extra_info = stream.get_extra_info  # type: ignore[method-assign]
 
     async def start_tls(
         self,
@@ -241,9 +235,6 @@ class _CancelSafeStream(httpcore.AsyncNetworkStream):
             with anyio.CancelScope(shield=True):
                 await self._stream.aclose()
             raise
-
-    def get_extra_info(self, info: str) -> typing.Any:
-        return self._stream.get_extra_info(info)
 
 
 class _CancelSafeBackend(AutoBackend):
@@ -415,6 +406,10 @@ class _TrackedBody(AsyncByteStream):
 
     async def aclose(self) -> None:
         iterator, self._iterator = self._iterator, None
+        # A finished async generator has no frame left: nothing to clean up (the usual
+        # case, and the cheap one).
+        if iterator is None or getattr(iterator, "ag_frame", True) is None:
+            return
         aclose = getattr(iterator, "aclose", None)
         if aclose is not None:
             # Cleanup must run even when we got here by being cancelled.
