@@ -138,6 +138,9 @@ def _auth_flow(
                 if next_request is None:
                     return response
                 # The auth flow wants another round trip: this response becomes history.
+                logger.debug(
+                    "Auth flow retries %s after %d", next_request.url, response.status_code
+                )
                 response.history = list(history)
                 yield Read(response)
                 request = next_request
@@ -199,6 +202,7 @@ def _redirect_flow(
 
 def _single_request(settings: FlowSettings, request: Request) -> Flow:
     transport = settings.transport_for_url(request.url)
+    logger.debug("Sending %s %s through %s", request.method, request.url, type(transport).__name__)
     started = time.perf_counter()
     response: Response = yield Send(transport, request)
     response.request = request

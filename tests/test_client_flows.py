@@ -295,6 +295,27 @@ def test_logging(mode: str, server: UvicornServer, caplog: pytest.LogCaptureFixt
     run(mode, scenario, base_url=server.url)
 
 
+def test_debug_logging_and_silence_by_default(
+    mode: str,
+    server: UvicornServer,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    assert logging.getLogger("httpx").handlers == []
+
+    async def scenario(client: typing.Any) -> None:
+        await client.get("/redirect/1")
+        out, err = capfd.readouterr()
+        assert out == "" and err == ""  # logging not configured: nothing printed
+        with caplog.at_level(logging.DEBUG, logger="httpx"):
+            await client.get("/redirect/1")
+        messages = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+        assert f"Following redirect to {server.url}echo" in messages
+        assert any(m.startswith(f"Sending GET {server.url}redirect/1 through") for m in messages)
+
+    run(mode, scenario, base_url=server.url, follow_redirects=True)
+
+
 def test_client_state_errors(mode: str, server: UvicornServer) -> None:
     if mode == "sync":
         client = httpx.Client()
