@@ -17,16 +17,13 @@ resolved against an http base; and every URL we build reads back as itself.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import typing
 from urllib.parse import quote as stdlib_quote
 from urllib.parse import unquote as stdlib_unquote
-from urllib.parse import unquote_to_bytes
-
-import idna
 
 from ._exceptions import InvalidURL
+from ._urlhost import decode_host, normalize_host, shown
 
 __all__ = [
     "DEFAULT_PORTS",
@@ -46,12 +43,6 @@ MAX_URL_LENGTH = 65536
 
 DEFAULT_PORTS: dict[str, int] = {"ftp": 21, "http": 80, "https": 443, "ws": 80, "wss": 443}
 SPECIAL_SCHEMES = frozenset({"ftp", "file", "http", "https", "ws", "wss"})
-
-
-def _shown(value: object) -> str:
-    """The repr of a bad value for an error message, shortened when huge."""
-    text = repr(value)
-    return text if len(text) <= 100 else f"{text[:80]}... ({len(text)} characters)"
 
 
 # ---------------------------------------------------------------------------------------
@@ -111,167 +102,6 @@ def urlencode(items: typing.Iterable[tuple[str, str]]) -> str:
     return "&".join([_quote_all(key) + "=" + _quote_all(value) for key, value in items])
 
 
-# ---------------------------------------------------------------------------------------
-# Hosts (RFC 3986 section 3.2.2; WHATWG "host parsing")
-# ---------------------------------------------------------------------------------------
-
-# WHATWG "forbidden domain code points": they would change how the URL splits apart.
-_FORBIDDEN_HOST_CHAR = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
-# WHATWG "ends in a number": such a host must be an IPv4 address or is invalid.
-_ENDS_IN_NUMBER = re.compile(r"(?:^|\.)(?:[0-9]+|0[xX][0-9A-Fa-f]*)\.?\Z")
-_IPV4_DIGITS = {
-    8: re.compile(r"[0-7]+"),
-    10: re.compile(r"[0-9]+"),
-    16: re.compile(r"[0-9A-Fa-f]+"),
-}
-_IPV6_CHARS = re.compile(r"[0-9A-Fa-f:.]+")
-
-
-def normalize_host(host: str) -> str:
-    """Return the canonical ASCII form of ``host`` (IPv6 without brackets).
-
-    Raises InvalidURL for malformed IP literals, invalid IDNA names and forbidden characters.
-    """
-    if not host:
-        return ""
-    if host[0] == "[" or (":" in host and _IPV6_CHARS.fullmatch(host)):
-        return _normalize_ipv6(host)
-    ascii_host = host
-    if "%" in ascii_host:
-        try:
-            ascii_host = unquote_to_bytes(host).decode("utf-8")
-        except UnicodeError:
-            raise InvalidURL(
-                f"Invalid host {_shown(host)}: percent-escapes are not UTF-8"
-            ) from None
-    if ascii_host.isascii():
-        ascii_host = ascii_host.lower()
-        if "xn--" in ascii_host:
-            _check_punycode_labels(ascii_host, host)
-    else:
-        ascii_host = _idna_encode(ascii_host, host)
-    forbidden = _FORBIDDEN_HOST_CHAR.search(ascii_host)
-    if forbidden is not None:
-        raise InvalidURL(f"Invalid character {forbidden.group()!r} in host {_shown(host)}")
-    if _ENDS_IN_NUMBER.search(ascii_host):
-        return _normalize_ipv4(ascii_host, host)
-    if not ascii_host:
-        # UTS #46 maps some characters (such as soft hyphens) to nothing.
-        raise InvalidURL(f"Invalid host {_shown(host)}: it is empty once normalised")
-    return ascii_host
-
-
-def _idna_encode(host: str, original: str) -> str:
-    # UTS #46 mapping (case folding, full-width forms, ideographic dots), then IDNA2008
-    # A-labels. ASCII labels are kept as they are, so "my_host.bücher.de" still works.
-    try:
-        mapped = idna.uts46_remap(host, std3_rules=False)
-        labels = [
-            label if label.isascii() else idna.alabel(label).decode("ascii")
-            for label in mapped.split(".")
-        ]
-    except ValueError as exc:  # idna.IDNAError is a UnicodeError, itself a ValueError.
-        raise InvalidURL(f"Invalid IDNA hostname: {_shown(original)}") from exc
-    return ".".join(labels)
-
-
-def _check_punycode_labels(host: str, original: str) -> None:
-    # UTS #46 section 4.1: an "xn--" label must decode to a valid, already-mapped label.
-    # Checking only that much keeps real-world names (emoji domains) usable.
-    for label in host.split("."):
-        if label.startswith("xn--"):
-            try:
-                decoded = label[4:].encode("ascii").decode("punycode")
-                valid = not decoded.isascii() and idna.uts46_remap(decoded, False) == decoded
-            except ValueError:
-                valid = False
-            if not valid:
-                raise InvalidURL(f"Invalid IDNA hostname: {_shown(original)}")
-
-
-def decode_host(host: str) -> str:
-    """Show "xn--" labels of an ASCII host in their Unicode form, for display."""
-    if "xn--" not in host:
-        return host
-    labels = host.split(".")
-    for index, label in enumerate(labels):
-        if label.startswith("xn--"):
-            try:
-                labels[index] = label[4:].encode("ascii").decode("punycode")
-            except UnicodeError:
-                pass
-    return ".".join(labels)
-
-
-def _normalize_ipv4(host: str, original: str) -> str:
-    # WHATWG "IPv4 parser": 1 to 4 dot-separated numbers, each decimal, octal ("0" prefix)
-    # or hex ("0x"); the last one fills the remaining bytes. Same as inet_aton(3), which
-    # the resolver would apply anyway, so we normalise to dotted-decimal up front.
-    parts = host.split(".")
-    if parts[-1] == "":
-        parts.pop()
-    numbers = [_parse_ipv4_number(part) for part in parts]
-    if not 0 < len(numbers) <= 4 or any(number is None for number in numbers):
-        raise InvalidURL(f"Invalid IPv4 address: {_shown(original)}")
-    values = typing.cast(list[int], numbers)
-    if any(value > 255 for value in values[:-1]) or values[-1] >= 256 ** (5 - len(values)):
-        raise InvalidURL(f"Invalid IPv4 address: {_shown(original)}")
-    address = values[-1]
-    for index, value in enumerate(values[:-1]):
-        address += value << (8 * (3 - index))
-    return ".".join(str((address >> shift) & 0xFF) for shift in (24, 16, 8, 0))
-
-
-def _parse_ipv4_number(part: str) -> int | None:
-    if part[:2] in ("0x", "0X"):
-        digits, base = part[2:], 16
-    elif len(part) > 1 and part[0] == "0":
-        digits, base = part[1:], 8
-    else:
-        digits, base = part, 10
-    if not digits:
-        return 0 if part else None
-    if not _IPV4_DIGITS[base].fullmatch(digits):
-        return None
-    if len(digits.lstrip("0")) > 12:  # Far beyond 2**32; avoid converting huge strings.
-        return 2**32
-    return int(digits, base)
-
-
-def _normalize_ipv6(host: str) -> str:
-    inner = host[1:-1] if host[0] == "[" and host[-1] == "]" else host
-    if "[" in inner or "]" in inner or not _IPV6_CHARS.fullmatch(inner):
-        # Also rejects zone IDs ("%eth0") and IPvFuture ("v1.x"), which we don't support.
-        raise InvalidURL(f"Invalid IPv6 address: {_shown(host)}")
-    try:
-        value = int(ipaddress.IPv6Address(inner))
-    except ValueError:
-        raise InvalidURL(f"Invalid IPv6 address: {_shown(host)}") from None
-    # RFC 5952 section 4: lowercase hex, no leading zeros, and the first longest run of
-    # two or more zero groups shortened to "::". Done here, not by ipaddress, whose text
-    # form of IPv4-mapped addresses differs between Python versions.
-    groups = [(value >> shift) & 0xFFFF for shift in range(112, -16, -16)]
-    best_start, best_length, run_start, run_length = -1, 1, 0, 0
-    for index, group in enumerate(groups):
-        if group:
-            run_length = 0
-            continue
-        if run_length == 0:
-            run_start = index
-        run_length += 1
-        if run_length > best_length:
-            best_start, best_length = run_start, run_length
-    text = [f"{group:x}" for group in groups]
-    if best_start < 0:
-        return ":".join(text)
-    head, tail = text[:best_start], text[best_start + best_length :]
-    return ":".join(head) + "::" + ":".join(tail)
-
-
-# ---------------------------------------------------------------------------------------
-# Ports, userinfo and paths
-# ---------------------------------------------------------------------------------------
-
 _PORT_DIGITS = re.compile(r"[0-9]+")
 
 
@@ -281,13 +111,13 @@ def normalize_port(port: int | str | None, scheme: str) -> int | None:
         return None
     if isinstance(port, str):
         if not _PORT_DIGITS.fullmatch(port):
-            raise InvalidURL(f"Invalid port: {_shown(port)}")
+            raise InvalidURL(f"Invalid port: {shown(port)}")
         digits = port.lstrip("0")
         value = int(digits or "0") if len(digits) <= 5 else 65536
     else:
         value = port
     if not 0 <= value <= 65535:
-        raise InvalidURL(f"Invalid port: {_shown(port)} (must be in the range 0-65535)")
+        raise InvalidURL(f"Invalid port: {shown(port)} (must be in the range 0-65535)")
     return None if value == DEFAULT_PORTS.get(scheme) else value
 
 
@@ -481,15 +311,13 @@ def split_reference(text: str, scheme: str) -> Components:
             end = host_and_port.find("]") + 1 or len(host_and_port)
             host, rest = host_and_port[:end], host_and_port[end:]
             if rest and rest[0] != ":":
-                raise InvalidURL(f"Invalid characters after IPv6 address: {_shown(host_and_port)}")
+                raise InvalidURL(f"Invalid characters after IPv6 address: {shown(host_and_port)}")
             port = rest[1:] if rest else None
         else:
             host, colon, port_text = host_and_port.partition(":")
             port = port_text if colon else None
         if not host and (at or port is not None):
-            raise InvalidURL(
-                f"Invalid URL: userinfo or port without a host in {_shown(authority)}"
-            )
+            raise InvalidURL(f"Invalid URL: userinfo or port without a host in {shown(authority)}")
     return Components(scheme, userinfo, host, port, path, query, fragment, authority is not None)
 
 
@@ -558,7 +386,7 @@ def apply_overrides(
     if "netloc" in kwargs:
         netloc = str(kwargs["netloc"] or "")
         if _QUERY_OR_FRAGMENT.search(netloc) or "/" in netloc:
-            raise InvalidURL(f"Invalid URL component 'netloc': {_shown(netloc)}")
+            raise InvalidURL(f"Invalid URL component 'netloc': {shown(netloc)}")
         authority = split_reference("//" + netloc, parts.scheme)
         values["host"], values["port"] = authority.host, authority.port
         if "@" in netloc:
@@ -588,7 +416,7 @@ def build(parts: Components) -> ParseResult:
     scheme = parts.scheme
     if scheme:
         if not _SCHEME.fullmatch(scheme):
-            raise InvalidURL(f"Invalid URL component 'scheme': {_shown(scheme)}")
+            raise InvalidURL(f"Invalid URL component 'scheme': {shown(scheme)}")
         scheme = scheme.lower()
     special = scheme in SPECIAL_SCHEMES
     if parts.has_authority and scheme in DEFAULT_PORTS and not parts.host:
@@ -655,7 +483,7 @@ def resolve(base: ParseResult, reference: str) -> ParseResult:
             reference = "//" + reference.lstrip("/")
     elif base.scheme and not base.has_authority and base.path[:1] != "/":
         if not reference.startswith("#"):
-            raise InvalidURL(f"Cannot resolve {_shown(reference)} against {_shown(str(base))}")
+            raise InvalidURL(f"Cannot resolve {shown(reference)} against {shown(str(base))}")
 
     ref = split_reference(reference, base.scheme)
     if ref.has_authority:
