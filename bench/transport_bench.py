@@ -36,9 +36,9 @@ from pathlib import Path
 
 import anyio
 import httpcore
+import uvicorn
 
 import httpx
-import httpx._transports.default as default_transport
 from httpx._transports.pool import AsyncIndexedPool
 
 RESPONSE = (
@@ -102,12 +102,14 @@ def serve(kind: str) -> None:
 
         asyncio.run(main())
     else:
-        import uvicorn
-
         config = uvicorn.Config(
-            _hello_app, loop="asyncio", http="h11", lifespan="off", log_level="warning",
+            _hello_app,
+            loop="asyncio",
+            http="h11",
+            lifespan="off",
+            log_level="warning",
             access_log=False,
-        )  # fmt: skip
+        )
         uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -144,7 +146,9 @@ def _transport_client(transport: httpx.AsyncHTTPTransport, url: str) -> Send:
     return send
 
 
-async def run_once(client: str, url: str, requests: int, concurrency: int, keepalive: int) -> float:
+async def run_once(
+    client: str, url: str, requests: int, concurrency: int, keepalive: int
+) -> float:
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=keepalive)
     pool: httpcore.AsyncConnectionPool
     if client in ("httpcore-stock", "indexed-pool"):
@@ -152,11 +156,14 @@ async def run_once(client: str, url: str, requests: int, concurrency: int, keepa
         pool = pool_class(max_connections=100, max_keepalive_connections=keepalive)
         send = _httpcore_client(pool, url)
     else:
-        default_transport.INDEXED_POOLS_SUPPORTED = client == "transport"
-        try:
-            transport = httpx.AsyncHTTPTransport(limits=limits)
-        finally:
-            default_transport.INDEXED_POOLS_SUPPORTED = True
+        transport = httpx.AsyncHTTPTransport(limits=limits)
+        if client == "transport-stock-pool":
+            # What httpx 0.28 builds for these limits.
+            transport._pool = httpcore.AsyncConnectionPool(
+                max_connections=limits.max_connections,
+                max_keepalive_connections=limits.max_keepalive_connections,
+                keepalive_expiry=limits.keepalive_expiry,
+            )
         pool = transport._pool
         send = _transport_client(transport, url)
     remaining = requests
@@ -209,13 +216,20 @@ def main() -> None:
             for client in args.clients:
                 best = max(
                     anyio.run(
-                        run_once, client, url, args.requests, concurrency, args.keepalive,
+                        run_once,
+                        client,
+                        url,
+                        args.requests,
+                        concurrency,
+                        args.keepalive,
                         backend=args.backend,
-                    )  # fmt: skip
+                    )
                     for _ in range(args.repeat)
                 )
                 row.append(f"{best:,.0f}")
-                print(f"concurrency {concurrency:>4}  {client:<22} {best:>9,.0f} req/s", flush=True)
+                print(
+                    f"concurrency {concurrency:>4}  {client:<22} {best:>9,.0f} req/s", flush=True
+                )
             rows.append(row)
     finally:
         child.terminate()
