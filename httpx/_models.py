@@ -97,7 +97,9 @@ class Request:
         self.extensions: dict[str, typing.Any] = {} if extensions is None else dict(extensions)
 
         if cookies:
-            Cookies(cookies).set_cookie_header(self)
+            # The client hands us a merged Cookies of its own: no need for another copy.
+            jar = cookies if isinstance(cookies, Cookies) else Cookies(cookies)
+            jar.set_cookie_header(self)
 
         if stream is None:
             content_type: str | None = self.headers.get("content-type")
