@@ -208,7 +208,7 @@ class Response:
         default_encoding: str | typing.Callable[[bytes], str] = "utf-8",
     ) -> None:
         self.status_code = status_code
-        self.headers = headers if type(headers) is Headers else Headers(headers)
+        self.headers = Headers(headers)
         self._request: Request | None = request
         # When a redirect is not followed, this holds the request that would follow it.
         self.next_request: Request | None = None

@@ -53,6 +53,7 @@ from .._exceptions import (
     WriteError,
     WriteTimeout,
 )
+from .._headers import Headers
 from .._models import Request, Response
 from .._types import AsyncByteStream, CertTypes, ProxyTypes, SyncByteStream
 from .._urls import URL
@@ -478,7 +479,8 @@ class HTTPTransport(BaseTransport):
             raise mapped from exc
         return Response(
             status_code=resp.status,
-            headers=resp.headers,
+            # h11/h2 validated these while parsing: no need to check them again.
+            headers=Headers._from_trusted(resp.headers),
             # httpcore's sync pools return sync streams.
             stream=ResponseStream(typing.cast(Iterable[bytes], resp.stream), request),
             extensions=resp.extensions,
@@ -552,7 +554,8 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             await body.aclose()
         return Response(
             status_code=resp.status,
-            headers=resp.headers,
+            # h11/h2 validated these while parsing: no need to check them again.
+            headers=Headers._from_trusted(resp.headers),
             # httpcore's async pools return async streams.
             stream=AsyncResponseStream(typing.cast(AsyncIterable[bytes], resp.stream), request),
             extensions=resp.extensions,
