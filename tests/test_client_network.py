@@ -3,6 +3,7 @@ and on `AsyncClient` under asyncio and trio, against real local servers."""
 
 from __future__ import annotations
 
+import gc
 import ssl
 import typing
 
@@ -151,6 +152,18 @@ def test_socks5_proxy_with_auth(
         assert socks5_proxy_with_auth.stats.tunnels == before + 1
 
     run(mode, scenario, proxy=socks5_proxy_with_auth.url)
+
+
+def test_socks5_bad_credentials_is_a_proxy_error(
+    mode: str, server: UvicornServer, socks5_proxy_with_auth: ForwardProxy
+) -> None:
+    async def scenario(client: typing.Any) -> None:
+        with pytest.raises(httpx.ProxyError, match="Invalid username/password"):
+            await client.get(f"{server.url}echo")
+        gc.collect()  # a leaked socket would surface here as a ResourceWarning (an error)
+
+    bad = socks5_proxy_with_auth.url.replace(":proxy-password@", ":wrong@")
+    run(mode, scenario, proxy=bad)
 
 
 @pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"])

@@ -53,6 +53,8 @@ import httpcore
 from httpcore._async.connection_pool import AsyncPoolRequest
 from httpcore._sync.connection_pool import PoolRequest
 
+from .socks import AsyncClosingSocks5Connection, ClosingSocks5Connection
+
 __all__ = [
     "INDEXED_POOLS_SUPPORTED",
     "AsyncIndexedHTTPProxy",
@@ -565,10 +567,36 @@ class AsyncIndexedSOCKSProxy(
     _IndexedAssignment[httpcore.AsyncConnectionInterface, AsyncPoolRequest],
     httpcore.AsyncSOCKSProxy,
 ):
-    """`httpcore.AsyncSOCKSProxy` with O(1) request assignment."""
+    """`httpcore.AsyncSOCKSProxy` with O(1) request assignment, whose connections close
+    their socket when the SOCKS handshake fails (see `socks.py`)."""
+
+    def create_connection(self, origin: httpcore.Origin) -> httpcore.AsyncConnectionInterface:
+        return AsyncClosingSocks5Connection(
+            proxy_origin=self._proxy_url.origin,
+            remote_origin=origin,
+            proxy_auth=self._proxy_auth,
+            ssl_context=self._ssl_context,
+            keepalive_expiry=self._keepalive_expiry,
+            http1=self._http1,
+            http2=self._http2,
+            network_backend=self._network_backend,
+        )
 
 
 class IndexedSOCKSProxy(
     _IndexedAssignment[httpcore.ConnectionInterface, PoolRequest], httpcore.SOCKSProxy
 ):
-    """`httpcore.SOCKSProxy` with O(1) request assignment."""
+    """`httpcore.SOCKSProxy` with O(1) request assignment, whose connections close their
+    socket when the SOCKS handshake fails (see `socks.py`)."""
+
+    def create_connection(self, origin: httpcore.Origin) -> httpcore.ConnectionInterface:
+        return ClosingSocks5Connection(
+            proxy_origin=self._proxy_url.origin,
+            remote_origin=origin,
+            proxy_auth=self._proxy_auth,
+            ssl_context=self._ssl_context,
+            keepalive_expiry=self._keepalive_expiry,
+            http1=self._http1,
+            http2=self._http2,
+            network_backend=self._network_backend,
+        )
