@@ -53,7 +53,11 @@ import httpcore
 from httpcore._async.connection_pool import AsyncPoolRequest
 from httpcore._sync.connection_pool import PoolRequest
 
-from .socks import AsyncClosingSocks5Connection, ClosingSocks5Connection
+from .socks import (
+    AsyncClosingSocks5Connection,
+    ClosingSocks5Connection,
+    socks_connection_options,
+)
 
 __all__ = [
     "INDEXED_POOLS_SUPPORTED",
@@ -571,16 +575,7 @@ class AsyncIndexedSOCKSProxy(
     their socket when the SOCKS handshake fails (see `socks.py`)."""
 
     def create_connection(self, origin: httpcore.Origin) -> httpcore.AsyncConnectionInterface:
-        return AsyncClosingSocks5Connection(
-            proxy_origin=self._proxy_url.origin,
-            remote_origin=origin,
-            proxy_auth=self._proxy_auth,
-            ssl_context=self._ssl_context,
-            keepalive_expiry=self._keepalive_expiry,
-            http1=self._http1,
-            http2=self._http2,
-            network_backend=self._network_backend,
-        )
+        return AsyncClosingSocks5Connection(**socks_connection_options(self, origin))
 
 
 class IndexedSOCKSProxy(
@@ -590,13 +585,4 @@ class IndexedSOCKSProxy(
     socket when the SOCKS handshake fails (see `socks.py`)."""
 
     def create_connection(self, origin: httpcore.Origin) -> httpcore.ConnectionInterface:
-        return ClosingSocks5Connection(
-            proxy_origin=self._proxy_url.origin,
-            remote_origin=origin,
-            proxy_auth=self._proxy_auth,
-            ssl_context=self._ssl_context,
-            keepalive_expiry=self._keepalive_expiry,
-            http1=self._http1,
-            http2=self._http2,
-            network_backend=self._network_backend,
-        )
+        return ClosingSocks5Connection(**socks_connection_options(self, origin))

@@ -17,7 +17,25 @@ import httpcore
 from httpcore._async.socks_proxy import AsyncSocks5Connection
 from httpcore._sync.socks_proxy import Socks5Connection
 
-__all__ = ["AsyncClosingSocks5Connection", "ClosingSocks5Connection"]
+__all__ = [
+    "AsyncClosingSocks5Connection",
+    "ClosingSocks5Connection",
+    "socks_connection_options",
+]
+
+
+def socks_connection_options(proxy: typing.Any, origin: httpcore.Origin) -> dict[str, typing.Any]:
+    """The keyword arguments httpcore's (Async)SOCKSProxy.create_connection passes on."""
+    return {
+        "proxy_origin": proxy._proxy_url.origin,
+        "remote_origin": origin,
+        "proxy_auth": proxy._proxy_auth,
+        "ssl_context": proxy._ssl_context,
+        "keepalive_expiry": proxy._keepalive_expiry,
+        "http1": proxy._http1,
+        "http2": proxy._http2,
+        "network_backend": proxy._network_backend,
+    }
 
 
 class _RecordingBackend(httpcore.NetworkBackend):
