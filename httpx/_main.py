@@ -1,10 +1,15 @@
 """The `httpx` command line client: send one request, show the response.
 
 `httpx https://example.org -m POST -j '{"a": 1}' -v` prints the response status line and
-headers, then the body (JSON pretty-printed, text highlighted per Content-Type, binary data
-summarised). With `--verbose` it also shows the connection steps and the request headers as
-they go on the wire, read from httpcore's `trace` request extension. The exit status is 0
-for a 2xx response, 1 for any other response or a request error, 2 for bad arguments.
+headers, then the body (JSON pretty-printed, HTML/XML/text highlighted on a terminal,
+binary data summarised). `--verbose` adds the connection and TLS steps and the request as
+it goes on the wire; `--download FILE` saves the body atomically with a progress bar;
+`--app module:attribute` sends the request in-process to an ASGI or WSGI application.
+
+This module holds the command line itself: the options, their checks, and one-line error
+reporting. The run lives in `_cli_run` (with `_cli_exchange`, `_cli_output`,
+`_cli_download`, `_cli_app`); exit codes and messages in `_cli_errors` (docs/cli.md lists
+them).
 
 click, rich and pygments come from the optional `cli` extra. This module must import
 without them (`httpx/__init__.py` re-exports `main`), so they are imported behind an
@@ -13,30 +18,32 @@ availability flag; without them `main()` explains what to install and exits with
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import re
 import sys
 import typing
-from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-import httpcore
-
-from ._client import Client
-from ._exceptions import InvalidURL, RequestError
-from ._models import Response
+from ._cli_app import APP_INTERFACES, AppLoadError, load_app
+from ._cli_errors import CLIFailure, ExitCode, one_line
+from ._config import Proxy
+from ._exceptions import InvalidURL
 
 try:
     import click
-    import pygments.lexers
-    import pygments.util
+    import pygments  # noqa: F401  (needed by _cli_output)
     import rich.console
-    import rich.markup
-    import rich.progress
-    import rich.syntax
-    import rich.table
 except ImportError:  # pragma: no cover - exercised in a subprocess by the tests
     CLI_DEPENDENCIES_INSTALLED = False
 else:
     CLI_DEPENDENCIES_INSTALLED = True
+
+if CLI_DEPENDENCIES_INSTALLED:
+    from ._cli_exchange import RequestOptions
+    from ._cli_output import print_help
+    from ._cli_run import AppTarget, NetworkOptions, OutputOptions, default_method, run
 
 __all__ = ["CLI_DEPENDENCIES_INSTALLED", "MISSING_DEPENDENCIES_MESSAGE", "main"]
 
@@ -46,7 +53,11 @@ MISSING_DEPENDENCIES_MESSAGE = (
 )
 
 DEFAULT_TIMEOUT = 5.0
-SYNTAX_THEME = "ansi_dark"
+
+# RFC 9110 §5.6.2: field names and methods (§9.1) are tokens.
+TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
+# RFC 9110 §5.5: a field value must not contain CR, LF or NUL.
+FORBIDDEN_IN_FIELD_VALUE = re.compile(r"[\r\n\x00]")
 
 # (option names, description) for --help, in the order `httpx --help` shows them.
 HELP_ROWS: tuple[tuple[str, str], ...] = (
@@ -80,10 +91,32 @@ HELP_ROWS: tuple[tuple[str, str], ...] = (
     ("--follow-redirects", "Automatically follow redirects."),
     ("--no-verify", "Disable SSL verification."),
     ("--http2", "Send the request using HTTP/2, if the remote server supports it."),
-    ("--download [cyan]FILE", "Save the response content as a file, rather than displaying it."),
+    (
+        "--download [cyan]FILE",
+        "Save the response body as FILE, rather than displaying it, with a progress bar. "
+        "The file appears only once complete; a non-2xx response is not saved (exit 22).",
+    ),
     ("-v, --verbose", "Verbose output. Show request as well as response."),
+    ("--fail", "Exit with code 22 if the response status is 400 or above."),
+    (
+        "--app [cyan]MODULE:ATTRIBUTE",
+        "Send the request in-process to this ASGI or WSGI application (importable from the "
+        "current directory) instead of over the network. The URL may then be a bare path.",
+    ),
+    (
+        "--app-interface [cyan][asgi|wsgi]",
+        "The interface of the --app application. [Default: detected from the application]",
+    ),
     ("--help", "Show this message and exit."),
 )
+
+
+def help_text(option: str) -> str:
+    """The --help description of `option` (a long name such as "--json")."""
+    for names, description in HELP_ROWS:
+        if option in names.partition(" [")[0].split(", "):
+            return description
+    raise KeyError(option)
 
 
 def report_missing_dependencies() -> typing.NoReturn:
@@ -92,265 +125,71 @@ def report_missing_dependencies() -> typing.NoReturn:
     sys.exit(1)
 
 
-# --- rendering ---------------------------------------------------------------------------
+def header_problem(name: str, value: str) -> str | None:
+    """Why (name, value) cannot be sent as a header field, or None if it can."""
+    if not TOKEN.match(name):
+        return f"{name!r} is not a valid header name"
+    if FORBIDDEN_IN_FIELD_VALUE.search(value):
+        return f"the value of {name!r} contains a line break or NUL character"
+    return None
 
 
-def print_help(console: rich.console.Console) -> None:
-    console.print("[bold]HTTPX :butterfly:", justify="center")
-    console.print()
-    console.print("A next generation HTTP client.", justify="center")
-    console.print()
-    console.print("Usage: [bold]httpx[/bold] [cyan]<URL> [OPTIONS][/cyan] ", justify="left")
-    console.print()
-    table = rich.table.Table.grid(padding=1, pad_edge=True)
-    table.add_column("Parameter", no_wrap=True, justify="left", style="bold")
-    table.add_column("Description")
-    for option, description in HELP_ROWS:
-        # The descriptions contain literal "[Default: ...]", which is not rich markup.
-        table.add_row(option, rich.markup.escape(description))
-    console.print(table)
+def download_problem(path: Path) -> str | None:
+    """Why the body cannot be saved as `path`, or None if it can (checked up front)."""
+    if path.is_dir():
+        return f"{str(path)!r} is a directory"
+    directory = path.parent
+    if not directory.is_dir():
+        return f"directory {str(directory)!r} does not exist"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return f"directory {str(directory)!r} is not writable"
+    return None
 
 
-def print_text(console: rich.console.Console, text: str, lexer: str) -> None:
-    """Highlight `text` on a terminal; write it verbatim anywhere else.
-
-    Piped output stays byte-for-byte the body: rich would wrap long lines at the console
-    width and strip control characters, which corrupts data redirected to a file.
-    """
-    if console.is_terminal:
-        console.print(rich.syntax.Syntax(text, lexer, theme=SYNTAX_THEME, word_wrap=True))
-    else:
-        console.file.write(text + "\n")
-        console.file.flush()
-
-
-def _decode_header(value: bytes) -> str:
-    # RFC 9110 §5.5: field values are octets; ISO-8859-1 maps every byte, so a server
-    # sending non-ASCII bytes cannot crash the client.
-    return value.decode("latin-1")
-
-
-def format_header_block(start_line: str, headers: Sequence[tuple[bytes, bytes]]) -> str:
-    lines = [start_line]
-    lines.extend(f"{_decode_header(name)}: {_decode_header(value)}" for name, value in headers)
-    return "\n".join(lines)
-
-
-def format_request_headers(request: httpcore.Request, http2: bool) -> str:
-    method = request.method.decode("ascii")
-    target = request.url.target.decode("ascii")
-    version = "HTTP/2" if http2 else "HTTP/1.1"
-    # RFC 9113 §8.2.1: HTTP/2 field names go on the wire in lowercase.
-    headers = [(name.lower() if http2 else name, value) for name, value in request.headers]
-    return format_header_block(f"{method} {target} {version}", headers)
-
-
-def format_response_headers(response: Response) -> str:
-    status_line = f"{response.http_version} {response.status_code} {response.reason_phrase}"
-    return format_header_block(status_line, response.headers.raw)
-
-
-def lexer_for_content_type(content_type: str | None) -> str | None:
-    """The pygments lexer to show a body with, or None for binary data."""
-    if content_type is None:
-        return None
-    mime_type = content_type.partition(";")[0].strip().lower()
-    if mime_type.endswith("+json"):  # RFC 6839 §3.1 structured syntax suffix
-        return "json"
-    try:
-        return str(pygments.lexers.get_lexer_for_mimetype(mime_type).aliases[0])
-    except (pygments.util.ClassNotFound, IndexError):
-        # Unknown text/* types (text/csv, ...) are still text; anything else is binary.
-        return "text" if mime_type.startswith("text/") else None
-
-
-def print_response_body(console: rich.console.Console, response: Response) -> None:
-    lexer = lexer_for_content_type(response.headers.get("Content-Type"))
-    if lexer is None:
-        console.print(f"<{len(response.content)} bytes of binary data>")
-        return
-    text = response.text
-    if lexer == "json":
-        try:
-            text = json.dumps(response.json(), indent=4)
-        except ValueError:  # not a single JSON document (NDJSON, a broken body): show as is
-            pass
-    print_text(console, text, lexer)
-
-
-def format_certificate(certificate: Mapping[str, typing.Any]) -> str:
-    """`ssl.SSLSocket.getpeercert()` output, one field a line, curl style."""
-    lines = []
-    for key, value in certificate.items():
-        if not isinstance(value, (list, tuple)):
-            lines.append(f"*   {key}: {value!r}")
-            continue
-        lines.append(f"*   {key}:")
-        for item in value:
-            if key in ("subject", "issuer"):
-                # Relative distinguished names: a tuple of (attribute, value) pairs.
-                lines.extend(f"*     {pair[0]}: {pair[1]!r}" for pair in item)
-            elif isinstance(item, tuple) and len(item) == 2:
-                lines.append(f"*     {item[0]}: {item[1]!r}")
-            else:
-                lines.append(f"*     {item!r}")
-    return "\n".join(lines)
-
-
-class ExchangePrinter:
-    """Prints an exchange as it happens.
-
-    Response headers arrive through the client's `response` event hook, once per response
-    (redirect hops and auth challenges included), so they show with any transport. The
-    verbose details are only known to httpcore and arrive through the `trace` extension,
-    in wire order: connect, TLS, request headers; that keeps them interleaved correctly
-    with the response headers of each hop.
-    """
-
-    def __init__(self, console: rich.console.Console) -> None:
-        self.console = console
-
-    def print_block(self, text: str) -> None:
-        print_text(self.console, text, "http")
-        self.console.print()
-
-    def on_response(self, response: Response) -> None:
-        self.print_block(format_response_headers(response))
-
-    def trace(self, name: str, info: Mapping[str, typing.Any]) -> None:
-        if name == "connection.connect_tcp.started":
-            self.console.print(f"* Connecting to {info['host']!r}")
-        elif name == "connection.connect_tcp.complete":
-            stream: httpcore.NetworkStream = info["return_value"]
-            server_addr = stream.get_extra_info("server_addr")
-            if server_addr is not None:
-                host, port = server_addr[0], server_addr[1]
-                self.console.print(f"* Connected to {host!r} on port {port}")
-        elif name == "connection.start_tls.complete":
-            self.print_tls(info["return_value"])
-        elif name == "http11.send_request_headers.started":
-            self.print_block(format_request_headers(info["request"], http2=False))
-        elif name == "http2.send_request_headers.started":
-            self.print_block(format_request_headers(info["request"], http2=True))
-
-    def print_tls(self, stream: httpcore.NetworkStream) -> None:
-        ssl_object = stream.get_extra_info("ssl_object")
-        if ssl_object is None:
-            return
-        cipher = ssl_object.cipher()
-        cipher_name = cipher[0] if cipher else None
-        self.console.print(f"* SSL established using {ssl_object.version()!r} / {cipher_name!r}")
-        self.console.print(f"* Selected ALPN protocol: {ssl_object.selected_alpn_protocol()!r}")
-        certificate = ssl_object.getpeercert()
-        if certificate:
-            self.console.print("* Server certificate:")
-            self.console.print(format_certificate(certificate), markup=False, highlight=False)
-
-
-def download_response(
-    console: rich.console.Console, response: Response, download: typing.BinaryIO
-) -> None:
-    console.print()
-    content_length = response.headers.get("Content-Length")
-    with rich.progress.Progress(
-        "[progress.description]{task.description}",
-        "[progress.percentage]{task.percentage:>3.0f}%",
-        rich.progress.BarColumn(bar_width=None),
-        rich.progress.DownloadColumn(),
-        rich.progress.TransferSpeedColumn(),
-        console=console,
-    ) as progress:
-        description = f"Downloading [bold]{rich.markup.escape(download.name)}"
-        task = progress.add_task(
-            description,
-            # Without Content-Length the size is unknown: show an indeterminate bar.
-            total=int(content_length) if content_length and content_length.isdigit() else None,
+def combination_problem(params: typing.Mapping[str, typing.Any]) -> str | None:
+    """Why the parsed options cannot go together, or None if they can."""
+    bodies = [
+        option
+        for option, given in (
+            ("--content", params["content"] is not None),
+            ("--json", params["json_data"] is not None),
+            ("--data/--files", bool(params["data"] or params["files"])),
         )
-        for chunk in response.iter_bytes():
-            download.write(chunk)
-            progress.update(task, completed=response.num_bytes_downloaded)
+        if given
+    ]
+    if len(bodies) > 1:
+        # httpx would silently send only one of them: content, then files/data, then json.
+        return f"{' and '.join(bodies)} cannot be combined: one body only"
+    if params["app"] is not None and params["proxy"] is not None:
+        return "--proxy cannot be combined with --app (no network)"
+    if params["app"] is None and params["interface"] is not None:
+        return "--app-interface needs --app"
+    return None
 
-
-# --- the request -------------------------------------------------------------------------
-
-NameValue = tuple[str, str]
-
-
-def form_fields(data: Sequence[NameValue]) -> dict[str, list[str]] | None:
-    """`-d a 1 -d a 2` sends both values, in order."""
-    fields: dict[str, list[str]] = {}
-    for name, value in data:
-        fields.setdefault(name, []).append(value)
-    return fields or None
-
-
-def send(
-    *,
-    url: str,
-    method: str | None,
-    params: Sequence[NameValue],
-    content: str | None,
-    data: Sequence[NameValue],
-    files: Sequence[tuple[str, typing.BinaryIO]],
-    json_data: typing.Any,
-    headers: Sequence[NameValue],
-    cookies: Sequence[NameValue],
-    auth: tuple[str, str] | None,
-    proxy: str | None,
-    timeout: float,
-    follow_redirects: bool,
-    verify: bool,
-    http2: bool,
-    download: typing.BinaryIO | None,
-    verbose: bool,
-) -> typing.NoReturn:
-    """Send the request, print the response, exit 0 for 2xx and 1 for anything else."""
-    console = rich.console.Console()
-    # Piped output is for programs: no line wrapping at an imaginary 80 columns.
-    console.soft_wrap = not console.is_terminal
-    has_body = content is not None or bool(data) or bool(files) or json_data is not None
-    if method is None:
-        method = "POST" if has_body else "GET"
-    printer = ExchangePrinter(console)
-    try:
-        # Cookies go on the client: per-request cookies are deprecated in httpx 0.28.
-        with Client(
-            proxy=proxy,
-            timeout=timeout,
-            http2=http2,
-            verify=verify,
-            cookies=dict(cookies),
-            event_hooks={"response": [printer.on_response]},
-        ) as client:
-            with client.stream(
-                method,
-                url,
-                params=list(params),
-                content=content,
-                data=form_fields(data),
-                files=list(files) or None,
-                json=json_data,
-                headers=list(headers),
-                auth=auth,
-                follow_redirects=follow_redirects,
-                extensions={"trace": printer.trace} if verbose else None,
-            ) as response:
-                if download is not None:
-                    download_response(console, response, download)
-                else:
-                    response.read()
-                    if response.content:
-                        print_response_body(console, response)
-    # ImportError: --http2 without h2, a socks5:// proxy without socksio, ...
-    except (RequestError, InvalidURL, ImportError) as exc:
-        console.print(f"[red]{type(exc).__name__}[/red]: {rich.markup.escape(str(exc))}")
-        sys.exit(1)
-    sys.exit(0 if response.is_success else 1)
-
-
-# --- the click command -------------------------------------------------------------------
 
 if CLI_DEPENDENCIES_INSTALLED:
+
+    def exit_with_error(ctx: click.Context, message: str, code: int) -> typing.NoReturn:
+        """Print `httpx: <message>` as one line on stderr, and exit with `code`."""
+        prefix = click.style("httpx:", fg="red", bold=True)
+        click.echo(f"{prefix} {one_line(message)}", err=True)
+        ctx.exit(code)
+
+    # --- option checks: each raises click.BadParameter, reported as a usage error ------
+
+    def parse_method(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None and not TOKEN.match(value):
+            raise click.BadParameter(f"{value!r} is not a valid method name")
+        return value
+
+    def parse_headers(
+        ctx: click.Context, param: click.Parameter, value: tuple[tuple[str, str], ...]
+    ) -> tuple[tuple[str, str], ...]:
+        for name, field_value in value:
+            problem = header_problem(name, field_value)
+            if problem is not None:
+                raise click.BadParameter(problem)
+        return value
 
     def parse_json(ctx: click.Context, param: click.Parameter, value: str | None) -> typing.Any:
         if value is None:
@@ -370,14 +209,85 @@ if CLI_DEPENDENCIES_INSTALLED:
             password = str(click.prompt("Password", hide_input=True))
         return (username, password)
 
+    def parse_proxy(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                Proxy(value)
+            except (ValueError, InvalidURL) as exc:
+                raise click.BadParameter(str(exc)) from None
+        return value
+
+    def parse_download(
+        ctx: click.Context, param: click.Parameter, value: str | None
+    ) -> Path | None:
+        if value is None:
+            return None
+        path = Path(value)
+        problem = download_problem(path)
+        if problem is not None:
+            raise click.BadParameter(problem)
+        return path
+
+    def parse_app(
+        ctx: click.Context, param: click.Parameter, value: str | None
+    ) -> AppTarget | None:
+        if value is None:
+            return None
+        try:
+            return AppTarget(app=load_app(value), spec=value)
+        except AppLoadError as exc:
+            raise click.BadParameter(str(exc)) from None
+
     def show_help(ctx: click.Context, param: click.Parameter, value: bool) -> None:
         if not value or ctx.resilient_parsing:
             return
-        print_help(rich.console.Console())
+        print_help(rich.console.Console(), HELP_ROWS)
         ctx.exit()
 
+    # --- the command ---------------------------------------------------------------------
+
+    def send(**params: typing.Any) -> None:
+        """The command's callback: check what parsing cannot, then run."""
+        problem = combination_problem(params)
+        if problem is not None:
+            exit_with_error(click.get_current_context(), problem, ExitCode.USAGE)
+        data: dict[str, list[str]] = {}
+        for name, value in params["data"]:  # `-d a 1 -d a 2` sends both values, in order
+            data.setdefault(name, []).append(value)
+        content, files, json_data = params["content"], params["files"], params["json_data"]
+        request = RequestOptions(
+            method=params["method"] or default_method(content, data, files, json_data),
+            url=params["url"],
+            params=params["params"],
+            content=content,
+            data=data or None,
+            files=list(files) or None,
+            json=json_data,
+            headers=params["headers"],
+            cookies=dict(params["cookies"]),
+            auth=params["auth"],
+            timeout=params["timeout"],
+            follow_redirects=params["follow_redirects"],
+        )
+        app: AppTarget | None = params["app"]
+        if app is not None and params["interface"] is not None:
+            app = dataclasses.replace(app, interface=params["interface"])
+        try:
+            run(
+                request,
+                OutputOptions(
+                    verbose=params["verbose"], download=params["download"], fail=params["fail"]
+                ),
+                NetworkOptions(
+                    proxy=params["proxy"], verify=params["verify"], http2=params["http2"]
+                ),
+                app,
+            )
+        except CLIFailure as failure:
+            exit_with_error(click.get_current_context(), failure.message, failure.code)
+
     class HttpxCommand(click.Command):
-        """The command, checking for its dependencies before parsing anything."""
+        """The command: checks for its dependencies, and reports usage errors on one line."""
 
         def make_context(
             self,
@@ -391,8 +301,19 @@ if CLI_DEPENDENCIES_INSTALLED:
                 report_missing_dependencies()
             return super().make_context(info_name, args, parent, **extra)
 
-    def name_value_option(*names: str, description: str) -> click.Option:
-        return click.Option(list(names), type=(str, str), multiple=True, help=description)
+        def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+            try:
+                return super().parse_args(ctx, args)
+            except click.UsageError as exc:
+                message = f"{exc.format_message()} (see 'httpx --help')"
+                exit_with_error(ctx, message, ExitCode.USAGE)
+
+    def name_value_option(
+        *names: str, description: str, callback: typing.Any = None
+    ) -> click.Option:
+        return click.Option(
+            list(names), type=(str, str), multiple=True, help=description, callback=callback
+        )
 
     main = HttpxCommand(
         name="httpx",
@@ -401,55 +322,87 @@ if CLI_DEPENDENCIES_INSTALLED:
         help="An HTTP command line client. Sends a request and displays the response.",
         params=[
             click.Argument(["url"], type=str),
-            click.Option(["--method", "-m", "method"], type=str, help=HELP_ROWS[0][1]),
-            name_value_option("--params", "-p", "params", description=HELP_ROWS[1][1]),
-            click.Option(["--content", "-c", "content"], type=str, help=HELP_ROWS[2][1]),
-            name_value_option("--data", "-d", "data", description=HELP_ROWS[3][1]),
+            click.Option(
+                ["--method", "-m", "method"],
+                type=str,
+                callback=parse_method,
+                help=help_text("--method"),
+            ),
+            name_value_option("--params", "-p", "params", description=help_text("--params")),
+            click.Option(["--content", "-c", "content"], type=str, help=help_text("--content")),
+            name_value_option("--data", "-d", "data", description=help_text("--data")),
             click.Option(
                 ["--files", "-f", "files"],
                 type=(str, click.File(mode="rb")),
                 multiple=True,
-                help=HELP_ROWS[4][1],
+                help=help_text("--files"),
             ),
             click.Option(
-                ["--json", "-j", "json_data"], type=str, callback=parse_json, help=HELP_ROWS[5][1]
+                ["--json", "-j", "json_data"],
+                type=str,
+                callback=parse_json,
+                help=help_text("--json"),
             ),
-            name_value_option("--headers", "-h", "headers", description=HELP_ROWS[6][1]),
-            name_value_option("--cookies", "cookies", description=HELP_ROWS[7][1]),
+            name_value_option(
+                "--headers",
+                "-h",
+                "headers",
+                description=help_text("--headers"),
+                callback=parse_headers,
+            ),
+            name_value_option("--cookies", "cookies", description=help_text("--cookies")),
             click.Option(
                 ["--auth", "auth"],
                 type=(str, str),
                 default=(None, None),
                 callback=parse_auth,
-                help=HELP_ROWS[8][1],
+                help=help_text("--auth"),
             ),
-            click.Option(["--proxy", "proxy"], type=str, default=None, help=HELP_ROWS[9][1]),
+            click.Option(
+                ["--proxy", "proxy"], type=str, callback=parse_proxy, help=help_text("--proxy")
+            ),
             click.Option(
                 ["--timeout", "timeout"],
-                type=float,
+                type=click.FloatRange(min=0, min_open=True),
                 default=DEFAULT_TIMEOUT,
-                help=HELP_ROWS[10][1],
+                help=help_text("--timeout"),
             ),
             click.Option(
-                ["--follow-redirects", "follow_redirects"], is_flag=True, help=HELP_ROWS[11][1]
+                ["--follow-redirects", "follow_redirects"],
+                is_flag=True,
+                help=help_text("--follow-redirects"),
             ),
             click.Option(
                 ["--no-verify", "verify"],
                 is_flag=True,
                 flag_value=False,
                 default=True,
-                help=HELP_ROWS[12][1],
+                help=help_text("--no-verify"),
             ),
-            click.Option(["--http2", "http2"], is_flag=True, help=HELP_ROWS[13][1]),
-            click.Option(["--download", "download"], type=click.File("wb"), help=HELP_ROWS[14][1]),
-            click.Option(["--verbose", "-v", "verbose"], is_flag=True, help=HELP_ROWS[15][1]),
+            click.Option(["--http2", "http2"], is_flag=True, help=help_text("--http2")),
+            click.Option(
+                ["--download", "download"],
+                type=str,
+                callback=parse_download,
+                help=help_text("--download"),
+            ),
+            click.Option(
+                ["--verbose", "-v", "verbose"], is_flag=True, help=help_text("--verbose")
+            ),
+            click.Option(["--fail", "fail"], is_flag=True, help=help_text("--fail")),
+            click.Option(["--app", "app"], type=str, callback=parse_app, help=help_text("--app")),
+            click.Option(
+                ["--app-interface", "interface"],
+                type=click.Choice(APP_INTERFACES),
+                help=help_text("--app-interface"),
+            ),
             click.Option(
                 ["--help"],
                 is_flag=True,
                 is_eager=True,
                 expose_value=False,
                 callback=show_help,
-                help=HELP_ROWS[16][1],
+                help=help_text("--help"),
             ),
         ],
     )

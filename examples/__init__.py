@@ -1,0 +1,1 @@
+"""Small example applications for trying httpx offline (see README.md)."""

@@ -1,0 +1,8 @@
+"""`python -m httpx`: the command line client, as the `httpx` console script runs it."""
+
+from __future__ import annotations
+
+from ._main import main
+
+if __name__ == "__main__":
+    main()
