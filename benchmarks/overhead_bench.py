@@ -2,7 +2,7 @@
 
 Times the paths every request crosses: URL parsing, Request construction, a whole
 `Client.get` through `MockTransport`, and creating a client (SSL context reuse).
-Run with `scripts/bench overhead`; results are recorded in bench/RESULTS.md.
+Run with `scripts/bench overhead`; results are recorded in benchmarks/RESULTS-transport.md.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Requests per second through our async transport and pool versus httpcore's own pool.
 
-Run it with scripts/bench (see --help). A server is started in a child process on
-127.0.0.1, port 0, so client and server each get a core of their own:
+Run it with `scripts/bench transport` (see --help; results in
+benchmarks/RESULTS-transport.md). A server is started in a child process on 127.0.0.1,
+port 0, so client and server each get a core of their own:
 
 * ``--server raw``: a minimal asyncio server that answers every request on a kept-alive
   connection with the same 13-byte response. It is not the bottleneck, so the numbers

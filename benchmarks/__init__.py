@@ -1,0 +1,1 @@
+"""Benchmark harness (scripts/bench); see benchmarks/README.md."""
