@@ -36,6 +36,7 @@ from ._exceptions import (
     WriteError,
     WriteTimeout,
 )
+from ._exceptions import DecodedSizeExceeded as DecodedSizeExceeded
 from ._main import main
 from ._models import Cookies, Headers, Request, Response
 from ._status_codes import codes
@@ -131,3 +132,6 @@ def _present_as_public() -> None:
 
 
 _present_as_public()
+# Ours, beyond httpx 0.28: reachable as `httpx.DecodedSizeExceeded`, but kept out of
+# `__all__` so that `from httpx import *` gives exactly httpx 0.28's names.
+DecodedSizeExceeded.__module__ = "httpx"

@@ -49,6 +49,43 @@ class AsyncClient(BaseClient):
     """An asynchronous HTTP client, with connection pooling, HTTP/2, redirects,
     cookie persistence, etc. Runs on asyncio and trio.
 
+    Beyond httpx 0.28, two keyword-only options (both off by default):
+
+    * `max_decoded_size`: the most bytes a response body may decode to, for requests
+      without their own `max_decoded_size` extension; past it, streaming or reading the
+      body raises `httpx.DecodedSizeExceeded` (a `DecodingError`).
+    * `sensitive_headers`: names of headers that, like `Authorization`,
+      `Proxy-Authorization` and `Cookie`, are dropped when a redirect leads to another
+      origin.
+
+    Args:
+        auth: Authentication for every request: a `(username, password)` tuple, an
+            `httpx.Auth` instance, or a function that takes and returns a request.
+        params: Query parameters added to every request URL.
+        headers: Headers sent with every request (merged over the defaults).
+        cookies: Cookies sent with every request; server cookies are added as they come.
+        verify: TLS verification: `True` (certifi's CAs, or `SSL_CERT_FILE` /
+            `SSL_CERT_DIR`), `False`, or an `ssl.SSLContext` (a CA path is deprecated).
+        cert: A client certificate (deprecated: load it into an `ssl.SSLContext`).
+        trust_env: Read proxies, CA locations and `SSLKEYLOGFILE` from the environment.
+        http1: Offer HTTP/1.1.
+        http2: Offer HTTP/2 (needs the `h2` package).
+        proxy: A proxy URL or `httpx.Proxy` for every request.
+        mounts: URL patterns mapped to transports (or to `None`, for the default one).
+        timeout: Seconds, `None`, or an `httpx.Timeout` (default: 5 seconds each).
+        follow_redirects: Follow redirects (default: no).
+        limits: Connection pool limits (default: 100 connections, 20 kept alive).
+        max_redirects: How many redirects to follow before `TooManyRedirects`.
+        event_hooks: `{"request": [...], "response": [...]}` functions called for every
+            request sent and every response received.
+        base_url: Prefix for relative request URLs.
+        transport: A transport to send every request through, instead of the network.
+        default_encoding: Text encoding of responses that name none, or a function
+            choosing one from the body bytes.
+        max_decoded_size: The most bytes a response body may decode to (`None`: no limit).
+        sensitive_headers: Header names dropped, with the credentials, when a redirect
+            leads to another origin.
+
     Usage:
 
     ```python
@@ -81,6 +118,8 @@ class AsyncClient(BaseClient):
         transport: AsyncBaseTransport | None = None,
         trust_env: bool = True,
         default_encoding: str | typing.Callable[[bytes], str] = "utf-8",
+        max_decoded_size: int | None = None,
+        sensitive_headers: typing.Iterable[str] | None = None,
     ) -> None:
         super().__init__(
             auth=auth,
@@ -94,6 +133,8 @@ class AsyncClient(BaseClient):
             base_url=base_url,
             trust_env=trust_env,
             default_encoding=default_encoding,
+            max_decoded_size=max_decoded_size,
+            sensitive_headers=sensitive_headers,
         )
         self._set_up_transports(
             verify=verify,
@@ -243,6 +284,7 @@ class AsyncClient(BaseClient):
         With `stream=True` the body is not read: close the response when done.
         """
         self._check_can_send()
+        self._apply_request_defaults(request)
         follow_redirects = (
             self.follow_redirects
             if isinstance(follow_redirects, UseClientDefault)

@@ -13,10 +13,11 @@ from .__version__ import __version__
 from ._auth import Auth, auth_from_url, build_auth
 from ._config import DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_CONFIG, Limits, Proxy, Timeout
 from ._cookies import Cookies
-from ._decoders import SUPPORTED_DECODERS
+from ._decoders import SUPPORTED_DECODERS, check_max_decoded_size
+from ._exceptions import LocalProtocolError
 from ._flow import FlowSettings
 from ._headers import Headers
-from ._models import Request
+from ._models import MAX_DECODED_SIZE_EXTENSION, Request
 from ._types import (
     AuthTypes,
     CertTypes,
@@ -101,8 +102,11 @@ class BaseClient:
         base_url: URL | str = "",
         trust_env: bool = True,
         default_encoding: str | typing.Callable[[bytes], str] = "utf-8",
+        max_decoded_size: int | None = None,
+        sensitive_headers: typing.Iterable[str] | None = None,
     ) -> None:
         event_hooks = {} if event_hooks is None else event_hooks
+        check_max_decoded_size(max_decoded_size)
 
         self._base_url = _with_trailing_slash(URL(base_url))
         self._auth = build_auth(auth)
@@ -118,6 +122,9 @@ class BaseClient:
         }
         self._trust_env = trust_env
         self._default_encoding = default_encoding
+        # The decompression-bomb guard for requests without a `max_decoded_size` extension.
+        self._max_decoded_size = max_decoded_size
+        self._sensitive_headers = _header_names(sensitive_headers)
         self._state = ClientState.UNOPENED
         self._mounts: dict[URLPattern, typing.Any] = {}
 
@@ -128,10 +135,12 @@ class BaseClient:
 
     @property
     def trust_env(self) -> bool:
+        """Whether the environment (proxies, CA locations) is read."""
         return self._trust_env
 
     @property
     def timeout(self) -> Timeout:
+        """The default `Timeout` of requests; may be set to seconds or a `Timeout`."""
         return self._timeout
 
     @timeout.setter
@@ -140,6 +149,7 @@ class BaseClient:
 
     @property
     def event_hooks(self) -> dict[str, list[EventHook]]:
+        """The `{"request": [...], "response": [...]}` hook lists; may be replaced."""
         return self._event_hooks
 
     @event_hooks.setter
@@ -383,7 +393,13 @@ class BaseClient:
             response_hooks=self._event_hooks["response"],
             default_encoding=self._default_encoding,
             asynchronous=self._is_async,
+            sensitive_headers=self._sensitive_headers,
         )
+
+    def _apply_request_defaults(self, request: Request) -> None:
+        """Client settings that apply to every request sent, however it was built."""
+        if self._max_decoded_size is not None:
+            request.extensions.setdefault(MAX_DECODED_SIZE_EXTENSION, self._max_decoded_size)
 
     def _check_can_send(self) -> None:
         if self._state == ClientState.CLOSED:
@@ -400,6 +416,23 @@ class BaseClient:
         self._state = ClientState.OPENED
 
     _transport: typing.Any
+
+
+def _header_names(names: typing.Iterable[str] | None) -> frozenset[str]:
+    """`sensitive_headers` as lower-case names, each checked to be a valid header name."""
+    if names is None:
+        return frozenset()
+    if isinstance(names, (str, bytes)):
+        # A lone name would otherwise be taken as a sequence of one-letter names.
+        raise TypeError(
+            f"sensitive_headers must be an iterable of header names, such as "
+            f"[{names!r}], not a single {type(names).__name__}"
+        )
+    try:
+        headers = Headers([(name, "") for name in names])
+    except LocalProtocolError as exc:
+        raise ValueError(f"Invalid name in sensitive_headers: {exc}") from None
+    return frozenset(headers.keys())
 
 
 def _accept_encoding() -> bytes:

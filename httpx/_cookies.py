@@ -8,14 +8,17 @@ the jar expects. `Request` and `Response` are duck-typed at run time (``.url``,
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import typing
 import urllib.request
 from collections.abc import Iterator, Mapping
+from http import cookiejar
 from http.client import HTTPResponse
-from http.cookiejar import Cookie, CookieJar
+from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 
 from ._exceptions import CookieConflict
+from ._headers import UNSENDABLE_IN_TEXT_VALUE
 from ._types import CookieTypes
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -24,11 +27,14 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Cookies"]
 
-# CR, LF and NUL in a cookie would end up in a Cookie header and split it (header
-# injection). In a name, ";" and "=" would also change how the header is parsed
-# (RFC 6265 section 4.2.1: cookie-pair = cookie-name "=" cookie-value, joined by "; ").
-_FORBIDDEN_IN_VALUE = re.compile(r"[\r\n\x00]")
-_FORBIDDEN_IN_NAME = re.compile(r"[\r\n\x00;=]")
+# What a server could never read back from a Cookie header (RFC 6265 section 4.2.1:
+# cookie-pair = cookie-name "=" cookie-value, pairs joined by "; "). Control characters
+# (CR, LF and NUL would even inject headers) and ";" would split the pair; "=" would end
+# a name early. Unicode line breaks are refused as they are in any header value. The
+# stricter cookie-octet grammar of section 4.1.1 is not enforced: values with spaces,
+# quotes, commas or non-ASCII text are common, and servers read them.
+_FORBIDDEN_IN_VALUE = re.compile("[\x00-\x08\x0a-\x1f\x7f;\x85\u2028\u2029]")
+_FORBIDDEN_IN_NAME = re.compile("[\x00-\x20\x7f;=\x85\u2028\u2029]")
 
 
 def _check_cookie(name: object, value: object) -> None:
@@ -36,15 +42,84 @@ def _check_cookie(name: object, value: object) -> None:
         raise TypeError(f"Cookie names must be str, not {type(name).__name__}")
     if not isinstance(value, str):
         raise TypeError(f"Cookie {name!r}: values must be str, not {type(value).__name__}")
-    if not name or _FORBIDDEN_IN_NAME.search(name):
+    if not name or _FORBIDDEN_IN_NAME.search(name) or not _encodable(name):
         raise ValueError(
             f"Invalid cookie name {name!r}: names must be non-empty and must not contain "
-            "CR, LF, NUL, ';' or '='"
+            "CR, LF, NUL or other control characters, whitespace, ';' or '='"
         )
-    if _FORBIDDEN_IN_VALUE.search(value):
+    if _FORBIDDEN_IN_VALUE.search(value) or not _encodable(value):
         raise ValueError(
-            f"Invalid value for cookie {name!r}: values must not contain CR, LF or NUL"
+            f"Invalid value for cookie {name!r}: values must not contain CR, LF or NUL, "
+            "other control characters or ';'"
         )
+
+
+def _encodable(text: str) -> bool:
+    # A lone surrogate has no UTF-8 form, so it could never be sent.
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+# The jar's own (host, effective host) of a request: "localhost" -> "localhost.local".
+# The jar records host-only cookies under the effective host; typeshed omits the function.
+eff_request_host: typing.Callable[[urllib.request.Request], tuple[str, str]] = (
+    cookiejar.eff_request_host  # type: ignore[attr-defined]
+)
+
+
+class _CookiePolicy(DefaultCookiePolicy):
+    """The jar's rules, with two fixes to what a server may scope a cookie to.
+
+    * RFC 6265 section 5.3 step 6: a cookie set without a Domain attribute is host-only,
+      returned to exactly the host that set it. (`http.cookiejar` would also send it to
+      that host's subdomains.) Cookies set with `Cookies.set` and no domain have an
+      empty domain and keep httpx's meaning: they are sent to every host.
+    * RFC 6265 section 5.1.3: domain-matching by suffix only applies to host names. A
+      server at 127.0.0.1 cannot scope a cookie to "0.0.1" and so to every address that
+      ends that way; an IP address only matches itself.
+    """
+
+    def set_ok(self, cookie: Cookie, request: urllib.request.Request) -> bool:
+        # A server may set a cookie we could not send back: a line break (U+2028, say)
+        # decoded from its Set-Cookie bytes. Storing it would make every later request
+        # to that server fail as an invalid header, so it is ignored, as browsers do.
+        if UNSENDABLE_IN_TEXT_VALUE.search(cookie.name) or (
+            cookie.value is not None and UNSENDABLE_IN_TEXT_VALUE.search(cookie.value)
+        ):
+            return False
+        return bool(super().set_ok(cookie, request))
+
+    def set_ok_domain(self, cookie: Cookie, request: urllib.request.Request) -> bool:
+        if cookie.domain_specified and not self._ip_address_matches(cookie, request):
+            return False
+        return super().set_ok_domain(cookie, request)
+
+    def return_ok_domain(self, cookie: Cookie, request: urllib.request.Request) -> bool:
+        if not cookie.domain:
+            return True
+        if not cookie.domain_specified:
+            return bool(cookie.domain == eff_request_host(request)[1])
+        if not self._ip_address_matches(cookie, request):
+            return False
+        return super().return_ok_domain(cookie, request)
+
+    @staticmethod
+    def _ip_address_matches(cookie: Cookie, request: urllib.request.Request) -> bool:
+        host = eff_request_host(request)[0].strip("[]")
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return True  # A host name: the usual domain rules apply.
+        return bool(cookie.domain.lstrip(".").strip("[]") == host)
+
+
+def _new_jar() -> CookieJar:
+    return CookieJar(policy=_CookiePolicy())
 
 
 class Cookies(typing.MutableMapping[str, str]):
@@ -60,7 +135,7 @@ class Cookies(typing.MutableMapping[str, str]):
             # Shared, not copied: the caller keeps seeing the cookies we store.
             self.jar = cookies
             return
-        self.jar = CookieJar()
+        self.jar = _new_jar()
         if cookies is None:
             return
         if isinstance(cookies, Cookies):

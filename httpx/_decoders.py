@@ -2,20 +2,22 @@
 
 Content decoders undo the codings named in ``Content-Encoding`` (RFC 9110 §8.4). Besides
 the httpx ``decode()``/``flush()`` interface, each of our decoders can hand its output
-over lazily in bounded steps (``iter_decode()``/``iter_flush()``). A stack of decoders and
-the decompression-bomb guard (`DecodedSizeLimit`, built by `build_decoder`) consume those
-steps one at a time, so a tiny compressed chunk that expands to gigabytes is stopped after
-roughly one step past the limit, instead of after it has been inflated into memory.
+over lazily in bounded steps (``iter_decode()``/``iter_flush()``): no step is larger than
+about 256 KiB, whatever the compression ratio (`MAX_DECODED_STEP_SIZE`). `Response`
+streams those steps, a stack of decoders feeds them one at a time to the next stage, and
+the decompression-bomb guard (`DecodedSizeLimit`, built by `build_decoder`) counts them.
+So streaming a body that inflates to gigabytes runs in constant memory, and a limit is
+enforced before more than one step past it has been produced.
 """
 
 from __future__ import annotations
 
 import codecs
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, AnyStr, Generic
 
-from ._exceptions import DecodingError
+from ._exceptions import DecodedSizeExceeded, DecodingError
 
 try:
     import brotli
@@ -40,11 +42,13 @@ __all__ = [
     "GZipDecoder",
     "IdentityDecoder",
     "LineDecoder",
+    "MAX_DECODED_STEP_SIZE",
     "MultiDecoder",
     "TextChunker",
     "TextDecoder",
     "ZStandardDecoder",
     "build_decoder",
+    "check_max_decoded_size",
 ]
 
 # Most output one decompression step may produce. zlib honours it exactly (max_length);
@@ -52,11 +56,21 @@ __all__ = [
 # step can overshoot by one block).
 OUTPUT_STEP_SIZE = 64 * 1024
 
-# zstandard's decompressobj has no output limit, so we bound a step by its input instead.
-# A zstd block holds at most 128 KiB and takes at least 4 bytes (3-byte header plus one
-# RLE byte; RFC 8878 §3.1.1.2), so 128 input bytes inflate to at most ~4 MiB. Measured:
-# slicing this fine costs about as much as feeding whole network chunks.
-ZSTD_INPUT_SLICE_SIZE = 128
+# zstandard's decompressobj has no output limit, so we bound a step by its input instead:
+# we walk the frame structure and feed the decompressor up to block boundaries, so that
+# one step completes blocks able to produce at most ZSTD_STEP_SIZE bytes (RFC 8878
+# §3.1.1.2.3: a block never decodes to more than 128 KiB).
+ZSTD_MAX_BLOCK_SIZE = 128 * 1024
+ZSTD_STEP_SIZE = 2 * ZSTD_MAX_BLOCK_SIZE
+# Should the walk lose track (a frame format we do not know, such as a legacy one), we
+# feed slices this small instead: a block takes at least 4 bytes (3-byte header plus one
+# RLE byte), so 4 bytes complete at most 2 blocks, ZSTD_STEP_SIZE. Slow, but only ever
+# used for input we cannot otherwise bound.
+ZSTD_FALLBACK_SLICE_SIZE = 4
+
+# The most one step of any of our decoders yields (brotli's output buffer grows in blocks,
+# so its steps may overshoot OUTPUT_STEP_SIZE by one block).
+MAX_DECODED_STEP_SIZE = max(ZSTD_STEP_SIZE, 2 * OUTPUT_STEP_SIZE)
 
 # Like curl (CVE-2022-32206), refuse absurd stacks such as "gzip, gzip, ... x1000": each
 # stage holds a decompressor window, and no real server applies more than two codings.
@@ -304,6 +318,104 @@ class BrotliDecoder(_SteppedDecoder):
         yield b""  # pragma: no cover - makes this a generator
 
 
+_ZSTD_FRAME_MAGIC = 0xFD2FB528
+_ZSTD_SKIPPABLE_MAGIC = 0x184D2A50  # RFC 8878 §3.1.2: the low 4 bits may be anything
+_ZSTD_DICTIONARY_ID_SIZES = (0, 1, 2, 4)
+_ZSTD_CONTENT_SIZE_SIZES = (0, 2, 4, 8)
+_ZSTD_RLE_BLOCK, _ZSTD_COMPRESSED_BLOCK, _ZSTD_RESERVED_BLOCK = 1, 2, 3
+
+
+class _ZstdBlockScanner:
+    """Find where zstd blocks end in a stream, and how much each can decode to.
+
+    Follows just enough of RFC 8878 §3.1 to skip from one block header to the next:
+    frame magic numbers, skippable frames, the frame header's size, and block headers.
+    Input arrives in arbitrary pieces; a header split between two of them is kept in
+    `_field` until it is complete. The decompressor still sees every byte: this only
+    chooses where to cut the input.
+    """
+
+    def __init__(self) -> None:
+        self._field = b""  # the header field being read, while incomplete
+        self._field_size = 4
+        self._on_field: Callable[[bytes], None] = self._magic
+        self._skip = 0  # bytes to pass over before the next header field
+        self._block_bound = -1  # most output of the block being passed over, else -1
+        self._checksum = False
+        self.lost = False  # set on input that is not a zstd frame we can walk
+
+    def block_ends(self, data: memoryview) -> Iterator[tuple[int, int]]:
+        """Yield (offset just past a block, most bytes that block decodes to)."""
+        position, size = 0, len(data)
+        while position < size and not self.lost:
+            if self._skip:
+                step = min(self._skip, size - position)
+                position += step
+                self._skip -= step
+                if self._skip:
+                    return
+            else:
+                missing = self._field_size - len(self._field)
+                self._field += bytes(data[position : position + missing])
+                position = min(position + missing, size)
+                if len(self._field) < self._field_size:
+                    return
+                field, self._field = self._field, b""
+                self._on_field(field)
+            if self._skip == 0 and self._block_bound >= 0:
+                yield position, self._block_bound
+                self._block_bound = -1
+
+    def _expect(self, size: int, handler: Callable[[bytes], None]) -> None:
+        self._field_size = size
+        self._on_field = handler
+
+    def _magic(self, field: bytes) -> None:
+        magic = int.from_bytes(field, "little")
+        if magic == _ZSTD_FRAME_MAGIC:
+            self._expect(1, self._frame_header_descriptor)
+        elif magic & 0xFFFFFFF0 == _ZSTD_SKIPPABLE_MAGIC:
+            self._expect(4, self._skippable_frame_size)
+        else:
+            self.lost = True
+
+    def _skippable_frame_size(self, field: bytes) -> None:
+        self._skip = int.from_bytes(field, "little")
+        self._expect(4, self._magic)
+
+    def _frame_header_descriptor(self, field: bytes) -> None:
+        # RFC 8878 §3.1.1.1.1: what follows the descriptor in the frame header.
+        descriptor = field[0]
+        single_segment = bool(descriptor & 0x20)
+        content_size_flag = descriptor >> 6
+        content_size = _ZSTD_CONTENT_SIZE_SIZES[content_size_flag]
+        if content_size_flag == 0 and single_segment:
+            content_size = 1
+        window_descriptor = 0 if single_segment else 1
+        dictionary_id = _ZSTD_DICTIONARY_ID_SIZES[descriptor & 0x03]
+        self._skip = window_descriptor + dictionary_id + content_size
+        self._checksum = bool(descriptor & 0x04)
+        self._expect(3, self._block_header)
+
+    def _block_header(self, field: bytes) -> None:
+        # RFC 8878 §3.1.1.2.1: Last_Block (1 bit), Block_Type (2 bits), Block_Size (21).
+        header = int.from_bytes(field, "little")
+        last, kind, block_size = header & 1, (header >> 1) & 3, header >> 3
+        if kind == _ZSTD_RESERVED_BLOCK:
+            self.lost = True
+            return
+        if kind == _ZSTD_COMPRESSED_BLOCK:
+            self._skip, self._block_bound = block_size, ZSTD_MAX_BLOCK_SIZE
+        elif kind == _ZSTD_RLE_BLOCK:
+            self._skip, self._block_bound = 1, block_size
+        else:
+            self._skip, self._block_bound = block_size, block_size
+        if last:
+            # The end of the frame: a 4-byte checksum may follow, then the next frame.
+            self._skip += 4 if self._checksum else 0
+            self._expect(4, self._magic)
+
+
 class ZStandardDecoder(_SteppedDecoder):
     """The "zstd" coding (RFC 8878), including several concatenated frames.
 
@@ -322,22 +434,35 @@ class ZStandardDecoder(_SteppedDecoder):
         self._factory: Any = zstandard.ZstdDecompressor()
         self._decompressor: Any = self._factory.decompressobj()
         self._inside_frame = False
+        self._scanner = _ZstdBlockScanner()
 
     def iter_decode(self, data: bytes) -> Iterator[bytes]:
         view = memoryview(data)
-        for start in range(0, len(view), ZSTD_INPUT_SLICE_SIZE):
-            piece: bytes | memoryview = view[start : start + ZSTD_INPUT_SLICE_SIZE]
-            while piece:
-                if self._decompressor.eof:
-                    self._decompressor = self._factory.decompressobj()
-                try:
-                    output = self._decompressor.decompress(piece)
-                except zstandard.ZstdError as exc:
-                    raise DecodingError(str(exc)) from exc
-                self._inside_frame = not self._decompressor.eof
-                if output:
-                    yield output
-                piece = self._decompressor.unused_data if self._decompressor.eof else b""
+        start = 0
+        bound = 0  # most output the input from `start` to the last block end can give
+        for end, block_bound in self._scanner.block_ends(view):
+            bound += block_bound
+            if bound > ZSTD_STEP_SIZE - ZSTD_MAX_BLOCK_SIZE:
+                yield from self._decompress(view[start:end])
+                start, bound = end, 0
+        if self._scanner.lost:
+            for offset in range(start, len(view), ZSTD_FALLBACK_SLICE_SIZE):
+                yield from self._decompress(view[offset : offset + ZSTD_FALLBACK_SLICE_SIZE])
+        elif start < len(view):
+            yield from self._decompress(view[start:])
+
+    def _decompress(self, piece: bytes | memoryview) -> Iterator[bytes]:
+        while piece:
+            if self._decompressor.eof:
+                self._decompressor = self._factory.decompressobj()
+            try:
+                output = self._decompressor.decompress(piece)
+            except zstandard.ZstdError as exc:
+                raise DecodingError(str(exc)) from exc
+            self._inside_frame = not self._decompressor.eof
+            if output:
+                yield output
+            piece = self._decompressor.unused_data if self._decompressor.eof else b""
 
     def iter_flush(self) -> Iterator[bytes]:
         if self._inside_frame:
@@ -410,8 +535,9 @@ class DecodedSizeLimit(_SteppedDecoder):
         for piece in pieces:
             self._decoded_size += len(piece)
             if self._decoded_size > self.max_decoded_size:
-                raise DecodingError(
-                    f"Decoded response body exceeds the limit of {self.max_decoded_size} bytes"
+                raise DecodedSizeExceeded(
+                    f"Decoded response body exceeds the limit of {self.max_decoded_size} "
+                    "bytes (max_decoded_size)"
                 )
             yield piece
 
@@ -433,6 +559,16 @@ if zstandard is not None:  # pragma: no branch
     SUPPORTED_DECODERS["zstd"] = ZStandardDecoder
 
 
+def check_max_decoded_size(value: object) -> None:
+    """Reject a `max_decoded_size` that is not None or an int >= 0."""
+    if value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"max_decoded_size must be an int or None, not {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"max_decoded_size must be >= 0 or None, got {value}")
+
+
 def build_decoder(
     content_encodings: Sequence[str], max_decoded_size: int | None = None
 ) -> ContentDecoder:
@@ -441,10 +577,10 @@ def build_decoder(
     Values may be separate items or comma-separated lists; names are case-insensitive
     (RFC 9110 §8.4.1). Unknown codings are skipped, as httpx does, so the body is passed
     through as far as we cannot decode it. With `max_decoded_size`, the decoder raises
-    DecodingError once the decoded body grows past that many bytes.
+    DecodedSizeExceeded once the decoded body grows past that many bytes.
     """
-    if max_decoded_size is not None and max_decoded_size < 0:
-        raise ValueError(f"max_decoded_size must be >= 0 or None, got {max_decoded_size}")
+    if max_decoded_size is not None:
+        check_max_decoded_size(max_decoded_size)
     children: list[ContentDecoder] = []
     for value in content_encodings:
         for name in value.split(","):

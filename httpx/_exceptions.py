@@ -12,6 +12,7 @@ HTTPError
 │   │   ├── ProxyError
 │   │   └── UnsupportedProtocol
 │   ├── DecodingError
+│   │   └── DecodedSizeExceeded (ours: not in httpx 0.28, not in __all__)
 │   └── TooManyRedirects
 └── HTTPStatusError
 InvalidURL
@@ -33,6 +34,7 @@ __all__ = [
     "ConnectError",
     "ConnectTimeout",
     "CookieConflict",
+    "DecodedSizeExceeded",
     "DecodingError",
     "HTTPError",
     "HTTPStatusError",
@@ -72,6 +74,7 @@ class HTTPError(Exception):
 
     @property
     def request(self) -> Request:
+        """The request that failed (`RuntimeError` if none was attached)."""
         if self._request is None:
             raise RuntimeError("The .request property has not been set.")
         return self._request
@@ -157,6 +160,14 @@ class RemoteProtocolError(ProtocolError):
 
 class DecodingError(RequestError):
     """Decoding of the response body failed."""
+
+
+class DecodedSizeExceeded(DecodingError):
+    """The decoded response body grew past the `max_decoded_size` limit.
+
+    Raised while streaming, as soon as the limit is passed: the guard against
+    decompression bombs, a few kilobytes that would inflate to gigabytes.
+    """
 
 
 class TooManyRedirects(RequestError):

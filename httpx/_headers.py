@@ -9,45 +9,83 @@ from collections.abc import Iterator, Mapping, Sequence
 from ._exceptions import LocalProtocolError
 from ._types import HeaderTypes
 
-__all__ = ["SENSITIVE_HEADERS", "Headers"]
+__all__ = ["SENSITIVE_HEADERS", "UNSENDABLE_IN_TEXT_VALUE", "Headers"]
 
 # Masked in repr() so that credentials do not end up in logs and tracebacks.
 SENSITIVE_HEADERS = frozenset({b"authorization", b"proxy-authorization"})
 
-# RFC 9110 section 5.5: CR, LF and NUL are never allowed in a field value. A header
-# carrying them would let the caller (or whoever controls the value) inject headers or
-# split the request, so we refuse them as soon as the header is set.
-_FORBIDDEN = re.compile(rb"[\r\n\x00]")
+# RFC 9110 section 5.1: a field name is a token (section 5.6.2). Anything else cannot be
+# sent: h11 would refuse it only once the connection is open, and a name holding ":" or
+# whitespace would change how the receiver splits the field apart.
+_VALID_NAME = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# RFC 9110 section 5.5: CR, LF and NUL in a field value are "invalid and dangerous": they
+# would let whoever controls the value inject fields or split the request. We refuse
+# every byte that str.splitlines() treats as a line break (VT, FF, FS, GS, RS too; h11
+# refuses VT and FF as well), as soon as the header is set, never after connecting.
+_FORBIDDEN_IN_VALUE = re.compile(rb"[\x00\n\r\x0b\x0c\x1c-\x1e]")
+# In a str value, the Unicode line breaks too: text-handling code downstream splits there.
+_FORBIDDEN_IN_TEXT_VALUE = re.compile("[\x85\u2028\u2029]")
+# Both rules at once, for text that will end up in a header (see `Cookies`).
+UNSENDABLE_IN_TEXT_VALUE = re.compile("[\x00\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
-def _encode(value: str | bytes, what: str) -> bytes:
+def _encode_name(name: str | bytes) -> bytes:
+    if isinstance(name, str):
+        try:
+            raw = name.encode("ascii")
+        except UnicodeEncodeError:
+            raise _invalid_name(name) from None
+    elif isinstance(name, bytes):
+        raw = name
+    else:
+        raise TypeError(f"Header name must be str or bytes, not {type(name)}")
+    if _VALID_NAME.fullmatch(raw) is None:
+        raise _invalid_name(raw)
+    return raw
+
+
+def _invalid_name(name: str | bytes) -> LocalProtocolError:
+    if not name:
+        return LocalProtocolError("Invalid header name b'': header names must not be empty.")
+    return LocalProtocolError(
+        f"Invalid header name {name!r}: a header name must be a token (RFC 9110 section "
+        "5.1), made of ASCII letters, digits and !#$%&'*+-.^_`|~ only; no spaces, colons, "
+        "CR, LF or NUL."
+    )
+
+
+def _encode_value(value: str | bytes) -> bytes:
     if isinstance(value, str):
         try:
             raw = value.encode("ascii")
         except UnicodeEncodeError:
-            raw = value.encode("utf-8")
+            raw = _encode_text_value(value)
     elif isinstance(value, bytes):
         raw = value
     else:
-        raise TypeError(f"Header {what} must be str or bytes, not {type(value)}")
-    if _FORBIDDEN.search(raw) is not None:
+        raise TypeError(f"Header value must be str or bytes, not {type(value)}")
+    if _FORBIDDEN_IN_VALUE.search(raw) is not None:
         raise LocalProtocolError(
-            f"Invalid header {what} {raw!r}: header names and values must not "
-            "contain CR, LF or NUL characters."
+            f"Invalid header value {raw!r}: header values must not contain CR, LF or NUL "
+            "characters, nor other line breaks."
         )
-    return raw
-
-
-def _encode_name(name: str | bytes) -> bytes:
-    raw = _encode(name, "name")
-    if not raw:
-        raise LocalProtocolError("Invalid header name b'': header names must not be empty.")
-    return raw
-
-
-def _encode_value(value: str | bytes) -> bytes:
     # Leading and trailing whitespace is not part of a field value (RFC 9110 section 5.5).
-    return _encode(value, "value").strip(b" \t")
+    return raw.strip(b" \t")
+
+
+def _encode_text_value(value: str) -> bytes:
+    """UTF-8 for a non-ASCII str value, refusing what cannot or must not be sent."""
+    if _FORBIDDEN_IN_TEXT_VALUE.search(value) is not None:
+        raise LocalProtocolError(
+            f"Invalid header value {value!r}: header values must not contain CR, LF or NUL "
+            "characters, nor other line breaks (U+0085, U+2028, U+2029)."
+        )
+    try:
+        return value.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate has no encoding
+        raise LocalProtocolError(
+            f"Invalid header value {value!r}: it cannot be encoded ({exc.reason})."
+        ) from None
 
 
 def _pick_encoding(items: list[tuple[bytes, bytes, bytes]]) -> str:
@@ -131,10 +169,12 @@ class Headers(typing.MutableMapping[str, str]):
         return [(raw_key, value) for raw_key, _, value in self._list]
 
     def keys(self) -> typing.KeysView[str]:
+        """The distinct header names, lower-cased."""
         encoding = self.encoding
         return {key.decode(encoding): None for _, key, _ in self._list}.keys()
 
     def values(self) -> typing.ValuesView[str]:
+        """One value per name: repeated headers joined with ", "."""
         return self._joined().values()
 
     def items(self) -> typing.ItemsView[str, str]:
@@ -156,6 +196,7 @@ class Headers(typing.MutableMapping[str, str]):
         return [(key.decode(encoding), value.decode(encoding)) for _, key, value in self._list]
 
     def get(self, key: str, default: typing.Any = None) -> typing.Any:
+        """The value of a header (repeated headers joined with ", "), or `default`."""
         try:
             return self[key]
         except KeyError:
@@ -171,6 +212,7 @@ class Headers(typing.MutableMapping[str, str]):
         return [item.strip() for value in values for item in value.split(",")]
 
     def update(self, headers: HeaderTypes | None = None) -> None:  # type: ignore[override]
+        """Set the given headers, each replacing any existing values of its name."""
         other = Headers(headers)
         for key in other.keys():
             if key in self:
@@ -179,6 +221,7 @@ class Headers(typing.MutableMapping[str, str]):
         self._encoding = self._encoding if other._encoding is None else other._encoding
 
     def copy(self) -> Headers:
+        """An independent copy."""
         return Headers(self)
 
     def __getitem__(self, key: str) -> str:
@@ -257,7 +300,8 @@ def _lookup_key(key: str | bytes) -> bytes:
         try:
             return key.encode("ascii").lower()
         except UnicodeEncodeError:
-            return key.encode("utf-8").lower()
+            # Names are ASCII tokens, so this matches nothing; it must not raise either.
+            return key.encode("utf-8", "surrogatepass").lower()
     if isinstance(key, bytes):
         return key.lower()
     raise TypeError(f"Header names must be str or bytes, not {type(key)}")

@@ -6,15 +6,17 @@ and tested without a transport or an event loop.
 
 from __future__ import annotations
 
+import typing
+
 from ._exceptions import InvalidURL, RemoteProtocolError
 from ._headers import Headers
 from ._models import Request, Response
 from ._status_codes import codes
 from ._types import AsyncByteStream, SyncByteStream
 from ._urls import URL
-from ._utils import is_https_redirect, same_origin
+from ._utils import same_origin
 
-__all__ = ["redirect_request_parts"]
+__all__ = ["CREDENTIAL_HEADERS", "redirect_request_parts"]
 
 
 def redirect_method(request: Request, response: Response) -> str:
@@ -51,12 +53,28 @@ def redirect_url(request: Request, response: Response) -> URL:
     return url
 
 
-def redirect_headers(request: Request, url: URL, method: str) -> Headers:
+# Credentials that belong to the origin they were sent to (RFC 9110 sections 11.6.2 and
+# 11.7.2 for the two authorization headers; RFC 6265 section 8.5 for cookies).
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
+
+
+def redirect_headers(
+    request: Request,
+    url: URL,
+    method: str,
+    sensitive_headers: typing.AbstractSet[str] = frozenset(),
+) -> Headers:
+    """The headers of the follow-up request to `url`.
+
+    On a change of origin (scheme, host or port; RFC 6454), the new origin gets only what
+    it is owed: `CREDENTIAL_HEADERS` and the caller's `sensitive_headers` (lower-case
+    names) are dropped. An upgrade from http to https is a change of origin too: the
+    scheme is part of the origin (RFC 6454 section 4).
+    """
     headers = Headers(request.headers)
     if not same_origin(url, request.url):
-        if not is_https_redirect(request.url, url):
-            # Never leak credentials to another origin, nor over a downgrade to http.
-            headers.pop("Authorization", None)
+        for name in CREDENTIAL_HEADERS.union(sensitive_headers):
+            headers.pop(name, None)
         headers["Host"] = url.netloc.decode("ascii")
     if method != request.method and method == "GET":
         # The body is dropped, and with it the headers that described it.
@@ -76,11 +94,17 @@ def redirect_stream(request: Request, method: str) -> SyncByteStream | AsyncByte
 
 
 def redirect_request_parts(
-    request: Request, response: Response
+    request: Request,
+    response: Response,
+    sensitive_headers: typing.AbstractSet[str] = frozenset(),
 ) -> tuple[str, URL, Headers, SyncByteStream | AsyncByteStream | None]:
-    """Method, URL, headers and body stream of the request that follows `response`."""
+    """Method, URL, headers and body stream of the request that follows `response`.
+
+    `sensitive_headers`: lower-case names of headers that, like credentials, must not
+    follow a redirect to another origin.
+    """
     method = redirect_method(request, response)
     url = redirect_url(request, response)
-    headers = redirect_headers(request, url, method)
+    headers = redirect_headers(request, url, method, sensitive_headers)
     stream = redirect_stream(request, method)
     return method, url, headers, stream

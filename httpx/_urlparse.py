@@ -431,6 +431,12 @@ def build(parts: Components) -> ParseResult:
     if scheme == "file" and port is not None:
         raise InvalidURL("Invalid URL: file URLs cannot have a port")
     has_authority = parts.has_authority or bool(host or userinfo) or port is not None
+    if scheme == "file" and not has_authority:
+        # WHATWG "file state": a file URL always has a host, possibly empty, as "file:x"
+        # reads as "file:///x" (see split_url); components must give the same URL.
+        has_authority = True
+        if not parts.path.startswith("/"):
+            parts = parts._replace(path="/" + parts.path)
 
     path = percent_encode(parts.path, PATH_ENCODE_SET)
     if special and "\\" in path:

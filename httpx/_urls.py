@@ -81,12 +81,19 @@ def _url_components(kwargs: dict[str, typing.Any]) -> dict[str, str | int | None
 class URL:
     """A parsed, normalised URL.
 
+    ```python
     url = httpx.URL("HTTPS://jo%40email.com:a%20secret@müller.de:1234/pa%20th?search=ab#anchor")
     url.scheme == "https"; url.username == "jo@email.com"; url.password == "a secret"
     url.userinfo == b"jo%40email.com:a%20secret"; url.host == "müller.de"
     url.raw_host == b"xn--mller-kva.de"; url.port == 1234
     url.netloc == b"xn--mller-kva.de:1234"; url.path == "/pa th"; url.query == b"search=ab"
     url.raw_path == b"/pa%20th?search=ab"; url.fragment == "anchor"
+    ```
+
+    Keyword arguments (`scheme`, `host`, `port`, `path`, `query`, `params`, `fragment`,
+    `username`, `password`, `raw_path`, ...) replace components. A URL that cannot be
+    parsed, or whose host is not a valid (international) host name, raises `InvalidURL`.
+    A URL compares equal to its string form.
     """
 
     _uri_reference: ParseResult
@@ -115,6 +122,7 @@ class URL:
 
     @property
     def raw_scheme(self) -> bytes:
+        """The scheme as bytes."""
         return self._uri_reference.scheme.encode("ascii")
 
     @property
@@ -124,10 +132,12 @@ class URL:
 
     @property
     def username(self) -> str:
+        """The username of the userinfo, percent-decoded."""
         return unquote(self._uri_reference.userinfo.partition(":")[0])
 
     @property
     def password(self) -> str:
+        """The password of the userinfo, percent-decoded (masked in `repr()`)."""
         return unquote(self._uri_reference.userinfo.partition(":")[2])
 
     @property
@@ -162,6 +172,7 @@ class URL:
 
     @property
     def params(self) -> QueryParams:
+        """The query string parsed into `QueryParams`."""
         return QueryParams(self._uri_reference.query)
 
     @property
@@ -174,10 +185,12 @@ class URL:
 
     @property
     def fragment(self) -> str:
+        """The fragment, percent-decoded, without the "#"."""
         return unquote(self._uri_reference.fragment or "")
 
     @property
     def raw(self) -> RawURL:
+        """(raw_scheme, raw_host, port, raw_path): what a transport needs."""
         return RawURL(self.raw_scheme, self.raw_host, self.port, self.raw_path)
 
     @property
@@ -187,6 +200,7 @@ class URL:
 
     @property
     def is_relative_url(self) -> bool:
+        """True when the URL lacks a scheme or host (the opposite of `is_absolute_url`)."""
         return not self.is_absolute_url
 
     def copy_with(self, **kwargs: typing.Any) -> URL:
@@ -194,15 +208,19 @@ class URL:
         return URL(self, **kwargs)
 
     def copy_set_param(self, key: str, value: typing.Any = None) -> URL:
+        """A copy with query parameter `key` set to the single value `value`."""
         return self.copy_with(params=self.params.set(key, value))
 
     def copy_add_param(self, key: str, value: typing.Any = None) -> URL:
+        """A copy with `value` added to the values of query parameter `key`."""
         return self.copy_with(params=self.params.add(key, value))
 
     def copy_remove_param(self, key: str) -> URL:
+        """A copy without query parameter `key`."""
         return self.copy_with(params=self.params.remove(key))
 
     def copy_merge_params(self, params: QueryParamTypes) -> URL:
+        """A copy with `params` merged into the query (their keys replace ours)."""
         return self.copy_with(params=self.params.merge(params))
 
     def join(self, url: URL | str) -> URL:
@@ -284,9 +302,12 @@ class QueryParams(typing.Mapping[str, str]):
         elif isinstance(value, QueryParams):
             self._dict = {key: list(values) for key, values in value._dict.items()}
         elif isinstance(value, typing.Mapping):
+            # A key with an empty list of values is left out, as in the query string it
+            # makes: keeping it would break the rule that every key has a first value.
             self._dict = {
                 str(key): [primitive_value_to_str(item) for item in _as_list(values)]
                 for key, values in value.items()
+                if not isinstance(values, (list, tuple)) or values
             }
         elif isinstance(value, (list, tuple)):
             self._dict = {}
@@ -302,6 +323,7 @@ class QueryParams(typing.Mapping[str, str]):
             )
 
     def keys(self) -> typing.KeysView[str]:
+        """The distinct keys, in order of first appearance."""
         return self._dict.keys()
 
     def values(self) -> typing.ValuesView[str]:

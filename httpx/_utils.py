@@ -9,13 +9,15 @@ NO_PROXY semantics (curl's and Python's urllib's, where httpx 0.28 differs we sa
 * ``*`` disables proxies altogether: `get_environment_proxies()` returns ``{}``.
 * ``example.com`` and ``.example.com`` both exempt example.com and all its subdomains
   (httpx 0.28 maps ``.example.com`` to subdomains only; curl and urllib do not).
-* ``*.example.com`` exempts the subdomains only, not example.com itself.
+* ``*.example.com`` exempts the subdomains only, not example.com itself (a glob; httpx
+  0.28 takes the ``*`` literally and so exempts nothing).
 * ``localhost`` exempts exactly localhost (as httpx does).
 * ``host:port`` applies the rule for ``host`` to that port only.
 * ``1.2.3.4``, ``::1``, ``[::1]:8080`` exempt that address; ``10.0.0.0/8`` and
   ``fd00::/8`` exempt every address in the network (httpx 0.28 ignores CIDR).
-* Entries are separated by commas, surrounding whitespace and empty entries are
-  ignored, and entries we cannot parse are skipped, as curl does.
+* ``*example.com`` (httpx's mount-key form) exempts example.com and its subdomains.
+* Entries are separated by commas or whitespace, empty entries are ignored, and
+  entries we cannot parse are skipped, as curl does. Matching ignores case.
 
 Each variable is read in lower case first: a lower-case variable that is set wins over the
 upper-case one, even when empty (an empty value disables it), as curl and urllib do.
@@ -351,6 +353,10 @@ def _split_port(text: str) -> tuple[str, str]:
     return text, ""
 
 
+# Entries are separated by commas; like curl, we also take whitespace as a separator.
+_NO_PROXY_SEPARATORS = re.compile(r"[\s,]+")
+
+
 def _no_proxy_mount_key(entry: str) -> str | None:
     """The mount key for one NO_PROXY entry (see the module docstring), None if invalid."""
     if "://" in entry:
@@ -368,8 +374,8 @@ def _no_proxy_mount_key(entry: str) -> str | None:
             key = f"all://{address}{port}{slash}{prefix}"
         else:
             host = host.rstrip(".").lower()
-            if host.startswith("*."):
-                key = f"all://{host}{port}"
+            if host.startswith("*"):
+                key = f"all://{host}{port}"  # "*.example.com", or httpx's "*example.com"
             elif host.startswith("."):
                 key = f"all://*{host[1:]}{port}"
             elif host == "localhost":
@@ -397,8 +403,7 @@ def get_environment_proxies() -> dict[str, str | None]:
             mounts[f"{scheme}://"] = value if "://" in value else f"http://{value}"
 
     no_proxy = _getenv("NO_PROXY") or ""
-    for raw_entry in no_proxy.split(","):
-        entry = raw_entry.strip()
+    for entry in _NO_PROXY_SEPARATORS.split(no_proxy):
         if entry == "*":
             return {}
         if entry:

@@ -6,6 +6,7 @@ import pytest
 
 from httpx._cookies import Cookies
 from httpx._exceptions import CookieConflict
+from httpx._headers import Headers
 from httpx._models import Request, Response
 
 
@@ -380,3 +381,135 @@ def test_manually_set_cookie_with_domain() -> None:
     assert cookie_header(cookies, "http://www.example.com/") == "a=1; b=2; c=3"
     assert cookie_header(cookies, "http://example.org/") is None
     assert cookie_header(cookies, "http://notexample.com/") is None
+
+
+# ---------------------------------------------------------------------------------------
+# Scope of server-set cookies (RFC 6265 sections 5.1.3 and 5.3)
+# ---------------------------------------------------------------------------------------
+
+
+def test_host_only_cookie_is_not_sent_to_subdomains() -> None:
+    # No Domain attribute: host-only (5.3 step 6). http.cookiejar alone would also send
+    # it to sub.example.com.
+    cookies = Cookies()
+    cookies.extract_cookies(response_for("http://example.com/", "host_only=1; Path=/"))
+    assert cookie_header(cookies, "http://example.com/x") == "host_only=1"
+    assert cookie_header(cookies, "http://sub.example.com/") is None
+    assert cookie_header(cookies, "http://a.b.example.com/") is None
+    assert cookie_header(cookies, "http://example.com:8080/") == "host_only=1"  # no port rule
+
+
+def test_domain_cookie_reaches_subdomains() -> None:
+    cookies = Cookies()
+    cookies.extract_cookies(
+        response_for("http://example.com/", "wide=1; Domain=example.com; Path=/")
+    )
+    assert cookie_header(cookies, "http://sub.example.com/") == "wide=1"
+    assert cookie_header(cookies, "http://notexample.com/") is None
+
+
+def test_ip_address_cannot_scope_a_cookie_to_other_addresses() -> None:
+    # Domain-matching by suffix is for host names only (5.1.3): 127.0.0.1 may not set a
+    # cookie for "0.0.1" (and so for 10.0.0.1), only for itself.
+    cookies = Cookies()
+    cookies.extract_cookies(
+        response_for(
+            "http://127.0.0.1/",
+            "suffix=1; Domain=0.0.1; Path=/",
+            "itself=1; Domain=127.0.0.1; Path=/",
+        )
+    )
+    assert [cookie.name for cookie in cookies.jar] == ["itself"]
+    assert cookie_header(cookies, "http://127.0.0.1/") == "itself=1"
+    assert cookie_header(cookies, "http://10.0.0.1/") is None
+    assert cookie_header(cookies, "http://0.0.1/") is None
+
+
+def test_host_only_cookies_of_names_without_dots() -> None:
+    cookies = Cookies()
+    cookies.extract_cookies(response_for("http://localhost:8000/", "a=1; Path=/"))
+    assert cookie_header(cookies, "http://localhost:9000/") == "a=1"
+    assert cookie_header(cookies, "http://sub.localhost/") is None
+    assert cookie_header(cookies, "http://127.0.0.1:8000/") is None
+
+
+def test_user_cookies_without_domain_go_everywhere() -> None:
+    cookies = Cookies({"user": "1"})
+    for url in ("http://example.com/", "https://sub.example.org/", "http://127.0.0.1:1/"):
+        assert cookie_header(cookies, url) == "user=1"
+    # Copies keep the same rules.
+    copy = Cookies(cookies)
+    copy.extract_cookies(response_for("http://example.com/", "host_only=1; Path=/"))
+    assert cookie_header(copy, "http://sub.example.com/") == "user=1"
+
+
+def test_user_supplied_cookiejar_keeps_its_own_policy() -> None:
+    jar = http.cookiejar.CookieJar()
+    cookies = Cookies(jar)
+    cookies.extract_cookies(response_for("http://example.com/", "a=1; Path=/"))
+    # The standard library's rules: host-only cookies reach subdomains there.
+    assert cookie_header(cookies, "http://sub.example.com/") == "a=1"
+
+
+# ---------------------------------------------------------------------------------------
+# Names and values a server could never read back (RFC 6265 section 4.1.1)
+# ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ["a b", "a\tb", " a", "a\x01", "a\x7f", "a\u2028b", "a\ud800", "a,b=", "x;"]
+)
+def test_more_bad_names_are_rejected(name: str) -> None:
+    with pytest.raises(ValueError, match="Invalid cookie name"):
+        Cookies().set(name, "value")
+
+
+@pytest.mark.parametrize("value", ["a;b", "a\x01b", "a\x7f", "\x1b[31m", "a\u2028b", "\udcff"])
+def test_more_bad_values_are_rejected(value: str) -> None:
+    with pytest.raises(ValueError, match="Invalid value for cookie"):
+        Cookies().set("name", value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "hello world",
+        '"quoted"',
+        '{"json": [1, 2]}',
+        "a,b",
+        "base64+/==",
+        "back\\slash",
+        "tab\tinside",
+        "café ☕",
+        "x=y=z",
+    ],
+)
+def test_common_values_are_accepted_and_sent(value: str) -> None:
+    cookies = Cookies()
+    cookies.set("name", value)
+    assert cookie_header(cookies, "http://example.com/") == f"name={value}"
+
+
+@pytest.mark.parametrize("name", ["cart[items]", "__Host-id", "a.b", "ünïcode", "a,b"])
+def test_common_names_are_accepted(name: str) -> None:
+    cookies = Cookies({name: "1"})
+    assert cookie_header(cookies, "http://example.com/") == f"{name}=1"
+
+
+def test_server_cookies_that_could_not_be_sent_back_are_ignored() -> None:
+    # A Set-Cookie that decodes to a line break (U+2028 in UTF-8) would make every later
+    # request to the server an invalid header: such cookies are not stored.
+    response = Response(200, request=request_for("http://example.com/"))
+    response.headers = Headers._from_trusted(
+        [
+            (b"Set-Cookie", "bad=x\u2028y; Path=/".encode()),
+            (b"Set-Cookie", "bad\u2029name=1; Path=/".encode()),
+            (b"Set-Cookie", b"odd=\x01kept; Path=/"),  # h11 lets controls through; so do we
+            (b"Set-Cookie", b"good=1; Path=/"),
+        ]
+    )
+    cookies = Cookies()
+    cookies.extract_cookies(response)
+    assert sorted(cookie.name for cookie in cookies.jar) == ["good", "odd"]
+    assert cookie_header(cookies, "http://example.com/") == "odd=\x01kept; good=1"

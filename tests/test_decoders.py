@@ -13,8 +13,10 @@ import pytest
 import zstandard
 
 from httpx._decoders import (
+    MAX_DECODED_STEP_SIZE,
     OUTPUT_STEP_SIZE,
     SUPPORTED_DECODERS,
+    ZSTD_STEP_SIZE,
     BrotliDecoder,
     ByteChunker,
     ContentDecoder,
@@ -198,6 +200,75 @@ def test_zstd_garbage_after_frame_is_an_error() -> None:
         decode_whole(ZStandardDecoder(), zstd(b"ok") + b"garbage!")
 
 
+def zstd_zero_bomb(mebibytes: int) -> bytes:
+    compressor = zstandard.ZstdCompressor(level=1).compressobj()
+    block = bytes(1 << 20)
+    return b"".join([compressor.compress(block) for _ in range(mebibytes)] + [compressor.flush()])
+
+
+def test_zstd_steps_are_bounded_by_walking_the_blocks() -> None:
+    # 128 MiB in a few kilobytes: each decompress call is fed whole blocks that decode
+    # to at most ZSTD_STEP_SIZE (httpx 0.28 inflated each network chunk whole).
+    data = zstd_zero_bomb(128)
+    decoder = ZStandardDecoder()
+    steps = [len(step) for step in decoder.iter_decode(data)]
+    assert max(steps) <= ZSTD_STEP_SIZE
+    assert sum(steps) == 128 << 20
+    assert not decoder._scanner.lost
+
+
+def test_zstd_block_walk_survives_any_split() -> None:
+    # Headers split between chunks, skippable frames, checksums and several frames.
+    skippable = (0x184D2A5F).to_bytes(4, "little") + (3).to_bytes(4, "little") + b"abc"
+    checked = zstandard.ZstdCompressor(write_checksum=True, write_content_size=False)
+    data = skippable + zstd(PLAIN) + checked.compress(PLAIN[:999]) + skippable
+    for size in (1, 2, 3, 5, 64, len(data)):
+        decoder = ZStandardDecoder()
+        pieces = [data[i : i + size] for i in range(0, len(data), size)]
+        output = b"".join(b"".join(decoder.iter_decode(piece)) for piece in pieces)
+        assert output + decoder.flush() == PLAIN + PLAIN[:999]
+        assert not decoder._scanner.lost
+
+
+def test_zstd_falls_back_to_small_slices_when_the_walk_is_lost() -> None:
+    # Should the walk not understand a frame (a format we do not know), the input is fed
+    # in slices small enough that a step stays bounded all the same.
+    decoder = ZStandardDecoder()
+    decoder._scanner.lost = True
+    data = zstd_zero_bomb(16)
+    steps = [len(step) for step in decoder.iter_decode(data)]
+    assert max(steps) <= MAX_DECODED_STEP_SIZE
+    assert sum(steps) == 16 << 20
+
+
+def test_zstd_unknown_frame_is_an_error() -> None:
+    decoder = ZStandardDecoder()
+    with pytest.raises(DecodingError):
+        decode_whole(decoder, b"\x00\x01\x02\x03not zstd at all")
+    assert decoder._scanner.lost
+
+
+@pytest.mark.parametrize("name", ["gzip", "deflate", "br", "zstd"])
+def test_every_decoder_step_is_bounded(name: str) -> None:
+    block = bytes(1 << 20)
+    if name == "br":
+        compressor = brotli.Compressor(quality=5)
+        data = b"".join([compressor.process(block) for _ in range(64)] + [compressor.finish()])
+    elif name == "zstd":
+        data = zstd_zero_bomb(64)
+    else:
+        wbits = 31 if name == "gzip" else 15
+        compressor = zlib.compressobj(9, zlib.DEFLATED, wbits)
+        data = b"".join([compressor.compress(block) for _ in range(16)] + [compressor.flush()])
+    decoder = build_decoder([name])
+    largest = max(
+        len(step)
+        for start in range(0, len(data), 65536)
+        for step in decoder.iter_decode(data[start : start + 65536])
+    )
+    assert largest <= MAX_DECODED_STEP_SIZE
+
+
 # --- stacked encodings ------------------------------------------------------------------
 
 
@@ -261,7 +332,7 @@ BOMB_CODECS: list[tuple[list[str], Callable[[bytes], bytes]]] = [
     (["gzip"], lambda d: gzip.compress(d, compresslevel=9)),
     (["deflate"], lambda d: zlib.compress(d, 9)),
     (["deflate"], raw_deflate),
-    (["br"], brotli.compress),
+    (["br"], lambda d: brotli.compress(d, quality=5)),
     (["zstd"], zstd),
     (["gzip", "gzip"], lambda d: gzip.compress(gzip.compress(d, 9), 9)),
     (["gzip", "zstd"], lambda d: zstd(gzip.compress(d, 9))),

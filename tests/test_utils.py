@@ -345,8 +345,18 @@ def test_no_proxy_list_with_whitespace_and_empty_entries(env: pytest.MonkeyPatch
 
 
 def test_no_proxy_invalid_entries_are_skipped(env: pytest.MonkeyPatch) -> None:
-    env.setenv("NO_PROXY", "exa mple.com,10.0.0.0/99,ok.example,bad/path,ex*ample")
+    env.setenv("NO_PROXY", "10.0.0.0/99,ok.example,bad/path,ex*ample,[::1,a..b")
     assert get_environment_proxies() == {"all://*ok.example": None}
+
+
+def test_no_proxy_whitespace_separates_entries(env: pytest.MonkeyPatch) -> None:
+    # As curl reads it: "a.example b.example" is two entries, not one invalid one.
+    env.setenv("NO_PROXY", " a.example b.example,\tc.example ")
+    assert get_environment_proxies() == {
+        "all://*a.example": None,
+        "all://*b.example": None,
+        "all://*c.example": None,
+    }
 
 
 @pytest.mark.parametrize(
