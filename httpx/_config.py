@@ -283,7 +283,18 @@ class Timeout:
     Timeout(None)                    # no timeouts
     Timeout((5.0, 10.0, 10.0, 1.0))  # (connect, read, write, pool)
     Timeout(connect=1, read=2, write=3, pool=4)
+    Timeout(10.0, total=30.0)        # and at most 30s for the whole request
+
+    The four phase timeouts bound each single operation (a server that sends one byte
+    every second never trips a 5 s read timeout). `total` bounds the whole request:
+    waiting for a pooled connection, connecting, sending, every redirect and auth
+    round-trip, and reading the body (for a streamed response, until the body has been
+    read). When it runs out, the timeout exception of the step that was running is raised
+    (`PoolTimeout`, `ConnectTimeout`, `WriteTimeout` or `ReadTimeout`). `total` is our
+    addition to httpx 0.28; ``None`` (the default) keeps 0.28's behaviour.
     """
+
+    total: float | None
 
     def __init__(
         self,
@@ -293,6 +304,7 @@ class Timeout:
         read: None | float | UnsetType = UNSET,
         write: None | float | UnsetType = UNSET,
         pool: None | float | UnsetType = UNSET,
+        total: None | float = None,
     ) -> None:
         overrides = {"connect": connect, "read": read, "write": write, "pool": pool}
         given = {name: value for name, value in overrides.items() if value is not UNSET}
@@ -303,6 +315,9 @@ class Timeout:
                     f"got {', '.join(given)}"
                 )
             values: dict[str, object] = dict(timeout.as_dict())
+            if total is None:
+                # Copying a Timeout keeps its total unless a new one is given.
+                total = timeout.total
         elif isinstance(timeout, tuple):
             if given:
                 raise ValueError(
@@ -328,9 +343,20 @@ class Timeout:
         self.read = _check_seconds(values["read"], "read")
         self.write = _check_seconds(values["write"], "write")
         self.pool = _check_seconds(values["pool"], "pool")
+        self.total = _check_seconds(total, "total")
 
     def as_dict(self) -> dict[str, float | None]:
-        return {"connect": self.connect, "read": self.read, "write": self.write, "pool": self.pool}
+        """The request's ``timeout`` extension: "total" appears only when it is set, so
+        the dict is exactly httpx 0.28's otherwise (transports read the four phases)."""
+        timeouts = {
+            "connect": self.connect,
+            "read": self.read,
+            "write": self.write,
+            "pool": self.pool,
+        }
+        if self.total is not None:
+            timeouts["total"] = self.total
+        return timeouts
 
     def __eq__(self, other: typing.Any) -> bool:
         return (
@@ -339,6 +365,7 @@ class Timeout:
             and self.read == other.read
             and self.write == other.write
             and self.pool == other.pool
+            and self.total == other.total
         )
 
     # Mutable attributes and a value-based __eq__: unhashable, as in httpx.
@@ -346,11 +373,12 @@ class Timeout:
 
     def __repr__(self) -> str:
         class_name = self.__class__.__name__
+        total = "" if self.total is None else f", total={self.total}"
         if self.connect == self.read == self.write == self.pool:
-            return f"{class_name}(timeout={self.connect})"
+            return f"{class_name}(timeout={self.connect}{total})"
         return (
             f"{class_name}(connect={self.connect}, read={self.read}, "
-            f"write={self.write}, pool={self.pool})"
+            f"write={self.write}, pool={self.pool}{total})"
         )
 
 

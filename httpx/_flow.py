@@ -14,11 +14,15 @@ import datetime
 import logging
 import time
 import typing
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
+
+import anyio
 
 from ._auth import Auth
 from ._cookies import Cookies
-from ._exceptions import TooManyRedirects
+from ._deadline import Deadline, current_deadline, deadline_for_request
+from ._exceptions import PoolTimeout, ReadTimeout, TooManyRedirects
 from ._models import Request, Response
 from ._redirects import redirect_request_parts
 from ._types import AsyncByteStream, SyncByteStream
@@ -36,10 +40,12 @@ logger = logging.getLogger("httpx")
 
 @dataclasses.dataclass(slots=True)
 class Send:
-    """Send `request` through `transport`; the result is the `Response`."""
+    """Send `request` through `transport` (within `deadline`, if any); the result is the
+    `Response`."""
 
     transport: typing.Any
     request: Request
+    deadline: Deadline | None = None
 
 
 @dataclasses.dataclass(slots=True)
@@ -99,6 +105,9 @@ class FlowSettings:
     # Which driver runs the flow: response streams are wrapped for that kind of I/O
     # (a `ByteStream` is both sync and async, so the stream's type can't tell).
     asynchronous: bool
+    # Lower-case names of headers that must not follow a redirect to another origin,
+    # besides the credentials that `_redirects` always drops there.
+    sensitive_headers: frozenset[str] = frozenset()
 
 
 # --- the flow ----------------------------------------------------------------------------
@@ -112,7 +121,10 @@ def send_flow(
     stream: bool,
 ) -> Flow:
     """Send `request`, applying auth and following redirects, and return the response."""
-    response = yield from _auth_flow(settings, request, auth, follow_redirects)
+    # The overall deadline (Timeout(total=...)) starts now and covers every round trip
+    # and, through the response stream, reading the body.
+    deadline = deadline_for_request(request)
+    response = yield from _auth_flow(settings, request, auth, follow_redirects, deadline)
     if not stream:
         try:
             yield Read(response)
@@ -125,14 +137,20 @@ def send_flow(
 
 
 def _auth_flow(
-    settings: FlowSettings, request: Request, auth: Auth, follow_redirects: bool
+    settings: FlowSettings,
+    request: Request,
+    auth: Auth,
+    follow_redirects: bool,
+    deadline: Deadline | None,
 ) -> Flow:
     history: list[Response] = []
     flow = yield AuthStart(auth, request)
     try:
         request = yield AuthStep(flow, None)
         while True:
-            response = yield from _redirect_flow(settings, request, follow_redirects, history)
+            response = yield from _redirect_flow(
+                settings, request, follow_redirects, history, deadline
+            )
             try:
                 next_request = yield AuthStep(flow, response)
                 if next_request is None:
@@ -164,6 +182,7 @@ def _redirect_flow(
     request: Request,
     follow_redirects: bool,
     history: list[Response],
+    deadline: Deadline | None,
 ) -> Flow:
     while True:
         if len(history) > settings.max_redirects:
@@ -174,7 +193,7 @@ def _redirect_flow(
         if settings.request_hooks:
             yield CallHooks(settings.request_hooks, request)
 
-        response = yield from _single_request(settings, request)
+        response = yield from _single_request(settings, request, deadline)
         try:
             if settings.response_hooks:
                 yield CallHooks(settings.response_hooks, response)
@@ -200,14 +219,14 @@ def _redirect_flow(
             raise
 
 
-def _single_request(settings: FlowSettings, request: Request) -> Flow:
+def _single_request(settings: FlowSettings, request: Request, deadline: Deadline | None) -> Flow:
     transport = settings.transport_for_url(request.url)
     logger.debug("Sending %s %s through %s", request.method, request.url, type(transport).__name__)
     started = time.perf_counter()
-    response: Response = yield Send(transport, request)
+    response: Response = yield Send(transport, request, deadline)
     response.request = request
     response.default_encoding = settings.default_encoding
-    response.stream = _timed_stream(response, started, settings.asynchronous)
+    response.stream = _timed_stream(response, started, settings.asynchronous, deadline)
     settings.cookies.extract_cookies(response)
     logger.info(
         'HTTP Request: %s %s "%s %d %s"',
@@ -223,7 +242,9 @@ def _single_request(settings: FlowSettings, request: Request) -> Flow:
 def _build_redirect_request(
     settings: FlowSettings, request: Request, response: Response
 ) -> Request:
-    method, url, headers, stream = redirect_request_parts(request, response)
+    method, url, headers, stream = redirect_request_parts(
+        request, response, settings.sensitive_headers
+    )
     return Request(
         method=method,
         url=url,
@@ -234,57 +255,195 @@ def _build_redirect_request(
     )
 
 
-# --- timing: `response.elapsed` is set when the response is closed -----------------------
+# --- the response stream: `response.elapsed`, and the deadline while reading the body ---------
+#
+# The stream holds its response weakly: a response dropped unclosed must be collectable
+# at once (by reference counting, with no cycle), so that its connection is reclaimed
+# (see `_transports/reclaim.py`) rather than held until the cycle collector runs.
 
 
 def _timed_stream(
-    response: Response, started: float, asynchronous: bool
+    response: Response, started: float, asynchronous: bool, deadline: Deadline | None
 ) -> SyncByteStream | AsyncByteStream:
     stream = response.stream
     if asynchronous:
         if not isinstance(stream, AsyncByteStream):
             raise TypeError(f"An async transport returned a sync response stream: {stream!r}")
+        if deadline is not None:
+            return _DeadlineAsyncStream(stream, response, started, deadline)
         return _TimedAsyncStream(stream, response, started)
     if not isinstance(stream, SyncByteStream):
         raise TypeError(f"A sync transport returned an async response stream: {stream!r}")
+    if deadline is not None:
+        return _DeadlineSyncStream(stream, response, started, deadline)
     return _TimedSyncStream(stream, response, started)
 
 
 class _TimedSyncStream(SyncByteStream):
-    __slots__ = ("_stream", "_response", "_started")
+    __slots__ = ("_response", "_started", "_stream")
 
     def __init__(self, stream: SyncByteStream, response: Response, started: float) -> None:
         self._stream = stream
-        self._response = response
+        self._response = weakref.ref(response)
         self._started = started
 
     def __iter__(self) -> Iterator[bytes]:
-        yield from self._stream
+        return iter(self._stream)
 
     def close(self) -> None:
-        self._response.elapsed = _since(self._started)
+        response = self._response()
+        if response is not None:
+            response.elapsed = _since(self._started)
         self._stream.close()
 
 
+class _DeadlineSyncStream(_TimedSyncStream):
+    """Reads each chunk with the deadline current, so that the transport cuts each read's
+    timeout to the time left; transports that know nothing of deadlines are stopped
+    between chunks."""
+
+    __slots__ = ("_deadline",)
+
+    def __init__(
+        self, stream: SyncByteStream, response: Response, started: float, deadline: Deadline
+    ) -> None:
+        super().__init__(stream, response, started)
+        self._deadline = deadline
+
+    def __iter__(self) -> Iterator[bytes]:
+        deadline = self._deadline
+        chunks = iter(self._stream)
+        while True:
+            if deadline.expired():
+                raise deadline.error(_request_of(self._response), ReadTimeout)
+            token = current_deadline.set(deadline)
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+            finally:
+                current_deadline.reset(token)
+            yield chunk
+
+
 class _TimedAsyncStream(AsyncByteStream):
-    __slots__ = ("_stream", "_response", "_started")
+    __slots__ = ("_response", "_started", "_stream")
 
     def __init__(self, stream: AsyncByteStream, response: Response, started: float) -> None:
         self._stream = stream
-        self._response = response
+        self._response = weakref.ref(response)
         self._started = started
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        # The transport's own iterator: no generator of ours in between to be left
+        # unfinished when the caller stops early (see `AsyncResponseStream`).
+        return self._stream.__aiter__()
 
     async def aclose(self) -> None:
-        self._response.elapsed = _since(self._started)
+        response = self._response()
+        if response is not None:
+            response.elapsed = _since(self._started)
         await self._stream.aclose()
+
+
+class _DeadlineAsyncStream(_TimedAsyncStream):
+    """Reads each chunk with the deadline current (see `_DeadlineSyncStream`), inside a
+    cancel scope that ends at the deadline as a backstop (see `_within_deadline`)."""
+
+    __slots__ = ("_deadline",)
+
+    def __init__(
+        self, stream: AsyncByteStream, response: Response, started: float, deadline: Deadline
+    ) -> None:
+        super().__init__(stream, response, started)
+        self._deadline = deadline
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return _DeadlineAsyncIterator(self._stream.__aiter__(), self._deadline, self._response)
+
+
+class _DeadlineAsyncIterator(AsyncIterator[bytes]):
+    # An iterator object rather than an async generator, so that a body left unfinished
+    # leaves no generator to the garbage collector (see `AsyncResponseStream`).
+    __slots__ = ("_chunks", "_deadline", "_response")
+
+    def __init__(
+        self, chunks: AsyncIterator[bytes], deadline: Deadline, response: weakref.ref[Response]
+    ) -> None:
+        self._chunks = chunks
+        self._deadline = deadline
+        self._response = response
+
+    async def __anext__(self) -> bytes:
+        deadline = self._deadline
+        request = _request_of(self._response)
+        if deadline.expired():
+            raise deadline.error(request, ReadTimeout)
+        deadline.phase = ReadTimeout
+        return await _within_deadline(self._chunks.__anext__(), deadline, request)
+
+
+def _request_of(response_ref: weakref.ref[Response]) -> Request | None:
+    response = response_ref()
+    return None if response is None else response._request
 
 
 def _since(started: float) -> datetime.timedelta:
     return datetime.timedelta(seconds=time.perf_counter() - started)
+
+
+# --- the deadline in the drivers ---------------------------------------------------------------
+
+# The async backstop fires this long after the deadline, so that the transport's own
+# (shortened) timeouts normally fire first, inside httpcore, which then cleans up as after
+# any timeout; the backstop catches what they cannot see.
+_BACKSTOP_GRACE = 0.02
+
+T = typing.TypeVar("T")
+
+
+async def _within_deadline(
+    step: typing.Awaitable[T], deadline: Deadline, request: Request | None
+) -> T:
+    """Await `step` with `deadline` current, cancelled (a backstop) once it has passed."""
+    token = current_deadline.set(deadline)
+    try:
+        ends = anyio.current_time() + deadline.remaining() + _BACKSTOP_GRACE
+        with anyio.CancelScope(deadline=ends):
+            return await step
+    finally:
+        current_deadline.reset(token)
+    # Only reached when the scope cancelled the step: the deadline ran out during it.
+    raise deadline.error(request)
+
+
+def _send_sync(effect: Send) -> Response:
+    transport: BaseTransport = effect.transport
+    deadline = effect.deadline
+    if deadline is None:
+        return transport.handle_request(effect.request)
+    if deadline.expired():
+        raise deadline.error(effect.request, PoolTimeout)
+    # Until the transport says otherwise, the request is waiting for its response.
+    deadline.phase = ReadTimeout
+    token = current_deadline.set(deadline)
+    try:
+        return transport.handle_request(effect.request)
+    finally:
+        current_deadline.reset(token)
+
+
+async def _send_async(effect: Send) -> Response:
+    transport: AsyncBaseTransport = effect.transport
+    deadline = effect.deadline
+    if deadline is None:
+        return await transport.handle_async_request(effect.request)
+    if deadline.expired():
+        raise deadline.error(effect.request, PoolTimeout)
+    deadline.phase = ReadTimeout
+    return await _within_deadline(
+        transport.handle_async_request(effect.request), deadline, effect.request
+    )
 
 
 # --- the two drivers -----------------------------------------------------------------------
@@ -308,10 +467,9 @@ def run_sync(flow: Flow) -> Response:
 
 def _do_sync(effect: Effect) -> typing.Any:
     if isinstance(effect, Send):
-        transport: BaseTransport = effect.transport
         if not isinstance(effect.request.stream, SyncByteStream):
             raise RuntimeError("Attempted to send an async request with a sync Client instance.")
-        return transport.handle_request(effect.request)
+        return _send_sync(effect)
     if isinstance(effect, Read):
         return effect.response.read()
     if isinstance(effect, Close):
@@ -349,10 +507,9 @@ async def run_async(flow: Flow) -> Response:
 
 async def _do_async(effect: Effect) -> typing.Any:
     if isinstance(effect, Send):
-        transport: AsyncBaseTransport = effect.transport
         if not isinstance(effect.request.stream, AsyncByteStream):
             raise RuntimeError("Attempted to send a sync request with an AsyncClient instance.")
-        return await transport.handle_async_request(effect.request)
+        return await _send_async(effect)
     if isinstance(effect, Read):
         return await effect.response.aread()
     if isinstance(effect, Close):
