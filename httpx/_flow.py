@@ -449,6 +449,19 @@ async def _send_async(effect: Send) -> Response:
 # --- the two drivers -----------------------------------------------------------------------
 
 
+class _EscapedStopIteration(Exception):
+    """Carries a StopIteration raised by an effect (a transport, a hook) through the flow.
+
+    Thrown into a generator as itself, a StopIteration would come out as
+    ``RuntimeError("generator raised StopIteration")`` (PEP 479); httpx lets it reach the
+    caller unchanged, and respx relies on that when an iterable side effect runs out.
+    """
+
+    def __init__(self, original: StopIteration) -> None:
+        super().__init__(original)
+        self.original = original
+
+
 def run_sync(flow: Flow) -> Response:
     """Drive `flow`, carrying out each effect with blocking calls."""
     result: typing.Any = None
@@ -458,11 +471,18 @@ def run_sync(flow: Flow) -> Response:
             effect = flow.send(result) if error is None else flow.throw(error)
         except StopIteration as stop:
             return typing.cast(Response, stop.value)
+        except _EscapedStopIteration as escaped:
+            original = escaped.original
+            break
         result, error = None, None
         try:
             result = _do_sync(effect)
+        except StopIteration as exc:
+            error = _EscapedStopIteration(exc)
         except BaseException as exc:  # thrown back into the flow, which re-raises
             error = exc
+    # Raised outside the except clause, so that it carries no chained context of ours.
+    raise original
 
 
 def _do_sync(effect: Effect) -> typing.Any:

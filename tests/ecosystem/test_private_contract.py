@@ -799,12 +799,6 @@ def test_foreign_exception_from_inside_httpcore_passes_through_http_transport() 
     assert caught.value is raised
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="httpx/_flow.py run_sync throws a transport's StopIteration into the flow "
-    "generator, where PEP 479 turns it into RuntimeError('generator raised StopIteration')",
-)
 def test_stop_iteration_from_a_transport_passes_through_unchanged() -> None:
     # respx raises StopIteration from the transport when an iterable side effect runs out.
     def handler(request: httpx.Request) -> httpx.Response:

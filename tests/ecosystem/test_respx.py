@@ -182,12 +182,6 @@ def test_side_effect_iterable_steps_through_responses_and_errors(using: str) -> 
         assert route.call_count == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason="httpx/_flow.py run_sync throws a transport's StopIteration into the flow "
-    "generator, where PEP 479 turns it into RuntimeError('generator raised StopIteration')",
-)
 def test_exhausted_side_effect_iterable_raises_stop_iteration(using: str) -> None:
     # respx lets StopIteration escape the transport once an iterable side effect is used
     # up; PyPI httpx's Client.send passes it through unchanged (respx's own tests rely on
