@@ -49,7 +49,28 @@ def request(
     verify: ssl.SSLContext | str | bool = True,
     trust_env: bool = True,
 ) -> Response:
-    """Send an HTTP request (a `Client` is opened and closed around it)."""
+    """Send an HTTP request (a `Client` is opened and closed around it).
+
+    Args:
+        method: The HTTP method, such as `"GET"`.
+        url: The URL, as a string or `httpx.URL`.
+        params: Query parameters to add to the URL.
+        content: A raw body: bytes, str, or an iterator of bytes.
+        data: Form fields (URL-encoded, or multipart with `files`).
+        files: Files to upload as `multipart/form-data`.
+        json: A value to send JSON-encoded.
+        headers: Request headers.
+        cookies: Cookies to send.
+        auth: Credentials: a `(username, password)` tuple, an `httpx.Auth`, a function.
+        proxy: A proxy URL or `httpx.Proxy`.
+        timeout: Seconds, `None`, or an `httpx.Timeout` (default: 5 seconds each).
+        follow_redirects: Follow redirects (default: no).
+        verify: TLS verification: `True`, `False`, or an `ssl.SSLContext`.
+        trust_env: Read proxies and CA locations from the environment.
+
+    Returns:
+        The response, its body read.
+    """
     with Client(
         cookies=cookies,
         proxy=proxy,

@@ -205,8 +205,11 @@ class Headers(typing.MutableMapping[str, str]):
     def get_list(self, key: str, split_commas: bool = False) -> list[str]:
         """All values of a header, optionally splitting comma-separated lists."""
         lookup = _lookup_key(key)
+        raw_values = [value for _, k, value in self._list if k == lookup]
+        if not raw_values:
+            return []  # (without working out the encoding of every field)
         encoding = self.encoding
-        values = [value.decode(encoding) for _, k, value in self._list if k == lookup]
+        values = [value.decode(encoding) for value in raw_values]
         if not split_commas:
             return values
         return [item.strip() for value in values for item in value.split(",")]
@@ -226,11 +229,11 @@ class Headers(typing.MutableMapping[str, str]):
 
     def __getitem__(self, key: str) -> str:
         lookup = _lookup_key(key)
-        encoding = self.encoding
-        values = [value.decode(encoding) for _, k, value in self._list if k == lookup]
-        if not values:
+        raw_values = [value for _, k, value in self._list if k == lookup]
+        if not raw_values:
             raise KeyError(key)
-        return ", ".join(values)
+        encoding = self.encoding
+        return ", ".join([value.decode(encoding) for value in raw_values])
 
     def __setitem__(self, key: str, value: str) -> None:
         """Set a header, replacing any existing values, in place of the first of them."""

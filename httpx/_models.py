@@ -7,26 +7,20 @@ written against httpx 0.28 imports them from.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import datetime
 import email.message
 import json as jsonlib
 import re
 import typing
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 
 from ._content import ByteStream, UnattachedStream, encode_request, encode_response
 from ._cookies import Cookies
-from ._decoders import (
-    ByteChunker,
-    ContentDecoder,
-    IdentityDecoder,
-    LineDecoder,
-    TextChunker,
-    TextDecoder,
-    build_decoder,
-)
+from ._decoders import ContentDecoder, IdentityDecoder, build_decoder
 from ._exceptions import (
     HTTPStatusError,
+    LocalProtocolError,
     RequestNotRead,
     ResponseNotRead,
     StreamClosed,
@@ -35,6 +29,7 @@ from ._exceptions import (
 )
 from ._headers import Headers
 from ._status_codes import codes
+from ._text_decoders import ByteChunker, LineDecoder, TextChunker, TextDecoder
 from ._types import (
     AsyncByteStream,
     CookieTypes,
@@ -59,6 +54,27 @@ MAX_DECODED_SIZE_EXTENSION = "max_decoded_size"
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
 _LINK_SEPARATOR = re.compile(r", *<")
 _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+_COMMON_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _normalize_method(method: str | bytes) -> str:
+    """The upper-cased method; it must be a token (RFC 9110 section 9.1)."""
+    if isinstance(method, str):
+        if method in _COMMON_METHODS:
+            return method
+    elif isinstance(method, bytes):
+        method = method.decode("latin-1")
+    else:
+        raise TypeError(f"Request method must be str, not {type(method)}")
+    if _METHOD.fullmatch(method) is None:
+        # Caught here rather than by the transport after it has connected; a space or a
+        # CR LF in the method would also rewrite the request line.
+        raise LocalProtocolError(
+            f"Invalid HTTP method {method!r}: a method must be a token (RFC 9110 section "
+            "9.1), made of ASCII letters, digits and !#$%&'*+-.^_`|~ only."
+        )
+    return method.upper()
 
 
 def _multipart_boundary(content_type: str | None) -> bytes | None:
@@ -70,6 +86,34 @@ def _multipart_boundary(content_type: str | None) -> bytes | None:
 
 
 class Request:
+    """An HTTP request: what a client sends, and what a transport receives.
+
+    Clients build requests for you (`client.build_request()`); build one yourself to send
+    it with `client.send()` or to hand it to a transport. The method, URL, headers and
+    cookies are validated here, before any I/O: an invalid URL raises `InvalidURL`, an
+    illegal method, header name or value `LocalProtocolError`.
+
+    Args:
+        method: The HTTP method, such as `"GET"` (upper-cased).
+        url: The URL, as a string or `httpx.URL`.
+        params: Query parameters merged into the URL.
+        headers: Request headers.
+        cookies: Cookies, sent in a `Cookie` header when they apply to the URL.
+        content: A raw body: bytes, str (sent as UTF-8), or an (async) iterator of bytes.
+        data: Form fields, sent URL-encoded, or as multipart with `files`.
+        files: Files to upload as `multipart/form-data`.
+        json: A value to send JSON-encoded.
+        stream: A ready-made body stream (for transports; framing headers are not added).
+        extensions: Request extensions, such as `timeout` or `trace`.
+
+    Attributes:
+        method: The HTTP method (str).
+        url: The URL (`httpx.URL`).
+        headers: The headers (`httpx.Headers`), `Host` and body framing included.
+        stream: The body stream.
+        extensions: The request extensions (dict).
+    """
+
     def __init__(
         self,
         method: str,
@@ -85,11 +129,7 @@ class Request:
         stream: SyncByteStream | AsyncByteStream | None = None,
         extensions: RequestExtensions | None = None,
     ) -> None:
-        if isinstance(method, bytes):
-            method = method.decode("ascii")
-        if not isinstance(method, str):
-            raise TypeError(f"Request method must be str, not {type(method)}")
-        self.method = method.upper()
+        self.method = _normalize_method(method)
         self.url = url if isinstance(url, URL) else URL(url)
         if params is not None:
             self.url = self.url.copy_merge_params(params=params)
@@ -147,6 +187,7 @@ class Request:
 
     @property
     def content(self) -> bytes:
+        """The body as bytes; `RequestNotRead` for a streamed body not yet `read()`."""
         if not hasattr(self, "_content"):
             raise RequestNotRead()
         return self._content
@@ -192,6 +233,42 @@ class Request:
 
 
 class Response:
+    """An HTTP response.
+
+    Returned by clients and transports. A response built in a test or a
+    `MockTransport` handler takes its body as `content`, `text`, `html` or `json` (the
+    last three also set a `Content-Type`), or as a `stream`.
+
+    The body of a response returned by `client.get()` and friends has been read:
+    `content`, `text` and `json()` are available. A response from `client.stream()` (or
+    `send(..., stream=True)`) is read with `read()` or the `iter_*` methods, and must be
+    closed.
+
+    Args:
+        status_code: The status code, such as 200.
+        headers: Response headers.
+        content: The body as bytes or str, or an (async) iterator of bytes.
+        text: The body as text (sent as UTF-8, `text/plain`).
+        html: The body as HTML (sent as UTF-8, `text/html`).
+        json: A value to send JSON-encoded (`application/json`).
+        stream: A body stream, read on demand.
+        request: The request this response answers.
+        extensions: Response extensions, such as `http_version`.
+        history: Responses to earlier requests of the same exchange (redirects, auth).
+        default_encoding: The text encoding when the response names none, or a function
+            that picks one from the body bytes.
+
+    Attributes:
+        status_code: The status code (int).
+        headers: The headers (`httpx.Headers`).
+        history: Redirect and authentication responses that led to this one, oldest first.
+        next_request: For an unfollowed redirect, the request that would follow it.
+        extensions: The response extensions (dict).
+        is_closed: Whether the response has been closed.
+        is_stream_consumed: Whether the body has been streamed.
+        default_encoding: As given, or the client's `default_encoding`.
+    """
+
     def __init__(
         self,
         status_code: int,
@@ -258,11 +335,13 @@ class Response:
 
     @property
     def http_version(self) -> str:
+        """The HTTP version of the response: "HTTP/1.1", "HTTP/2", ..."""
         version: bytes = self.extensions.get("http_version", b"HTTP/1.1")
         return version.decode("ascii", errors="ignore")
 
     @property
     def reason_phrase(self) -> str:
+        """The reason phrase the server sent, else the standard one for the status."""
         reason: bytes | None = self.extensions.get("reason_phrase")
         if reason is None:
             return codes.get_reason_phrase(self.status_code)
@@ -275,10 +354,12 @@ class Response:
 
     @property
     def is_informational(self) -> bool:
+        """A 1xx status."""
         return codes.is_informational(self.status_code)
 
     @property
     def is_success(self) -> bool:
+        """A 2xx status."""
         return codes.is_success(self.status_code)
 
     @property
@@ -288,14 +369,17 @@ class Response:
 
     @property
     def is_client_error(self) -> bool:
+        """A 4xx status."""
         return codes.is_client_error(self.status_code)
 
     @property
     def is_server_error(self) -> bool:
+        """A 5xx status."""
         return codes.is_server_error(self.status_code)
 
     @property
     def is_error(self) -> bool:
+        """A 4xx or 5xx status."""
         return codes.is_error(self.status_code)
 
     @property
@@ -367,12 +451,14 @@ class Response:
 
     @property
     def content(self) -> bytes:
+        """The decoded body as bytes; `ResponseNotRead` while a streamed body is unread."""
         if not hasattr(self, "_content"):
             raise ResponseNotRead()
         return self._content
 
     @property
     def text(self) -> str:
+        """The body as text, decoded with `encoding`."""
         if not hasattr(self, "_text"):
             content = self.content
             if not content:
@@ -417,6 +503,7 @@ class Response:
         return charset if isinstance(charset, str) else None
 
     def json(self, **kwargs: typing.Any) -> typing.Any:
+        """The body parsed as JSON; keyword arguments go to `json.loads`."""
         return jsonlib.loads(self.content, **kwargs)
 
     # --- decoding helpers -----------------------------------------------------------
@@ -438,8 +525,33 @@ class Response:
     def read(self) -> bytes:
         """Read and return the response content."""
         if not hasattr(self, "_content"):
-            self._content = b"".join(self.iter_bytes())
+            if type(self._content_decoder()) is IdentityDecoder:
+                # Nothing to decode: join the raw chunks, without the generators of
+                # iter_bytes() and iter_raw() in between (same checks, same bookkeeping).
+                self._content = self._read_raw()
+            else:
+                self._content = b"".join(self.iter_bytes())
         return self._content
+
+    def _read_raw(self) -> bytes:
+        stream = self.stream
+        if self.is_stream_consumed:
+            raise StreamConsumed()
+        if self.is_closed:
+            raise StreamClosed()
+        if not isinstance(stream, SyncByteStream):
+            raise RuntimeError("Attempted to call a sync iterator on an async stream.")
+        self.is_stream_consumed = True
+        chunks = []
+        try:
+            with request_context(request=self._request):
+                for chunk in stream:
+                    self._num_bytes_downloaded += len(chunk)
+                    chunks.append(chunk)
+        finally:
+            self.close()
+        # One chunk of bytes (a small body): itself, not a copy.
+        return chunks[0] if len(chunks) == 1 and type(chunks[0]) is bytes else b"".join(chunks)
 
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         """A byte-iterator over the decoded response content.
@@ -453,10 +565,16 @@ class Response:
             return
         decoder = self._content_decoder()
         chunker = ByteChunker(chunk_size=chunk_size)
-        with request_context(request=self._request):
-            for raw_bytes in self.iter_raw():
-                yield from chunker.decode(decoder.decode(raw_bytes))
-            yield from chunker.decode(decoder.flush())
+        # Decoded output is taken in the decoder's bounded steps, never as a whole chunk's
+        # worth: a compressed chunk may inflate to gigabytes. Should decoding fail (or
+        # pass `max_decoded_size`), the raw stream is closed at once, and so the response.
+        raw_stream = typing.cast(Generator[bytes, None, None], self.iter_raw())
+        with request_context(request=self._request), contextlib.closing(raw_stream) as raw:
+            for raw_bytes in raw:
+                for decoded in decoder.iter_decode(raw_bytes):
+                    yield from chunker.decode(decoded)
+            for decoded in decoder.iter_flush():
+                yield from chunker.decode(decoded)
         yield from chunker.flush()
 
     def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
@@ -511,8 +629,32 @@ class Response:
     async def aread(self) -> bytes:
         """Read and return the response content."""
         if not hasattr(self, "_content"):
-            self._content = b"".join([part async for part in self.aiter_bytes()])
+            if type(self._content_decoder()) is IdentityDecoder:
+                # As in read(): no async generators of ours in between.
+                self._content = await self._aread_raw()
+            else:
+                self._content = b"".join([part async for part in self.aiter_bytes()])
         return self._content
+
+    async def _aread_raw(self) -> bytes:
+        stream = self.stream
+        if self.is_stream_consumed:
+            raise StreamConsumed()
+        if self.is_closed:
+            raise StreamClosed()
+        if not isinstance(stream, AsyncByteStream):
+            raise RuntimeError("Attempted to call an async iterator on a sync stream.")
+        self.is_stream_consumed = True
+        chunks = []
+        try:
+            with request_context(request=self._request):
+                async for chunk in stream:
+                    self._num_bytes_downloaded += len(chunk)
+                    chunks.append(chunk)
+        finally:
+            await self.aclose()
+        # One chunk of bytes (a small body): itself, not a copy.
+        return chunks[0] if len(chunks) == 1 and type(chunks[0]) is bytes else b"".join(chunks)
 
     async def aiter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         """An async byte-iterator over the decoded response content."""
@@ -524,11 +666,15 @@ class Response:
         decoder = self._content_decoder()
         chunker = ByteChunker(chunk_size=chunk_size)
         with request_context(request=self._request):
-            async for raw_bytes in self.aiter_raw():
-                for chunk in chunker.decode(decoder.decode(raw_bytes)):
+            raw_stream = typing.cast(AsyncGenerator[bytes, None], self.aiter_raw())
+            async with contextlib.aclosing(raw_stream) as raw:
+                async for raw_bytes in raw:
+                    for decoded in decoder.iter_decode(raw_bytes):
+                        for chunk in chunker.decode(decoded):
+                            yield chunk
+            for decoded in decoder.iter_flush():
+                for chunk in chunker.decode(decoded):
                     yield chunk
-            for chunk in chunker.decode(decoder.flush()):
-                yield chunk
         for chunk in chunker.flush():
             yield chunk
 
@@ -566,15 +712,21 @@ class Response:
 
         self.is_stream_consumed = True
         chunker = ByteChunker(chunk_size=chunk_size)
+        raw_chunks = self.stream.__aiter__()
         try:
             with request_context(request=self._request):
-                async for raw_stream_bytes in self.stream:
+                async for raw_stream_bytes in raw_chunks:
                     self._num_bytes_downloaded += len(raw_stream_bytes)
                     for chunk in chunker.decode(raw_stream_bytes):
                         yield chunk
             for chunk in chunker.flush():
                 yield chunk
         finally:
+            # A stream's iterator left unfinished (we stopped early, or decoding failed)
+            # is closed here, not by the garbage collector, which trio warns about.
+            close_iterator = getattr(raw_chunks, "aclose", None)
+            if close_iterator is not None:
+                await close_iterator()
             await self.aclose()
 
     async def aclose(self) -> None:

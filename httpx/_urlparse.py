@@ -527,6 +527,9 @@ _COMMON_URL = re.compile(
     r"(?:#([A-Za-z0-9\-._~!$&'()*+,;=:@/?%#]*))?"
 )
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})|%2[eE]")
+# An IPv4 address already in the form the WHATWG IPv4 parser normalises to.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_CANONICAL_IPV4 = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")
 
 
 def _parse_common_url(url: str) -> ParseResult | None:
@@ -538,8 +541,10 @@ def _parse_common_url(url: str) -> ParseResult | None:
     if match is None:
         return None
     scheme, host, port_text, path, query, fragment = match.groups()
-    if "xn--" in host or host[host.rfind(".") + 1].isdigit():
-        return None  # IDNA or IPv4 checks needed.
+    if "xn--" in host:
+        return None  # IDNA checks needed.
+    if host[host.rfind(".") + 1].isdigit() and _CANONICAL_IPV4.fullmatch(host) is None:
+        return None  # An IPv4 address to normalise (or to refuse).
     if path is None:
         path = ""
     elif "/." in path or ("%" in path and _BAD_ESCAPE.search(path)):

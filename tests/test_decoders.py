@@ -18,20 +18,17 @@ from httpx._decoders import (
     SUPPORTED_DECODERS,
     ZSTD_STEP_SIZE,
     BrotliDecoder,
-    ByteChunker,
     ContentDecoder,
     DecodedSizeLimit,
     DeflateDecoder,
     GZipDecoder,
     IdentityDecoder,
-    LineDecoder,
     MultiDecoder,
-    TextChunker,
-    TextDecoder,
     ZStandardDecoder,
     build_decoder,
 )
 from httpx._exceptions import DecodingError
+from httpx._text_decoders import ByteChunker, LineDecoder, TextChunker, TextDecoder
 
 random.seed(1234)
 PLAIN = b"".join(

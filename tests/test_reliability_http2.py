@@ -22,11 +22,6 @@ ROUNDS = 20
 SIBLINGS = 6
 
 
-@pytest.mark.xfail(
-    reason="httpcore 1.0.9's HTTP/2 connection breaks siblings of a cancelled stream; "
-    "passes once the transport builds our own HTTP/2 connection (httpx/_transports/http2.py)",
-    strict=False,
-)
 @pytest.mark.anyio
 async def test_cancelling_one_stream_leaves_its_siblings_alone(
     tls_server: typing.Any, ca_cert_pem_file: str, anyio_backend: str

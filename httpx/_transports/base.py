@@ -15,6 +15,12 @@ __all__ = ["AsyncBaseTransport", "BaseTransport"]
 
 
 class BaseTransport:
+    """The interface of sync transports: `handle_request()` turns a request into a response.
+
+    Subclass it to write a transport for `Client`; override `close()` to release what
+    the transport holds. Usable as a context manager.
+    """
+
     def __enter__(self: T) -> T:
         return self
 
@@ -41,10 +47,17 @@ class BaseTransport:
         )  # pragma: no cover
 
     def close(self) -> None:
+        """Release the transport's resources (connections, ...). Does nothing here."""
         pass
 
 
 class AsyncBaseTransport:
+    """The interface of async transports, for `AsyncClient`: `handle_async_request()`.
+
+    Override `aclose()` to release what the transport holds. Usable as an async context
+    manager.
+    """
+
     async def __aenter__(self: A) -> A:
         return self
 
@@ -63,4 +76,5 @@ class AsyncBaseTransport:
         )  # pragma: no cover
 
     async def aclose(self) -> None:
+        """Release the transport's resources (connections, ...). Does nothing here."""
         pass

@@ -15,8 +15,15 @@ This module is the one place where httpcore's exceptions become httpx's
 
 Cancellation hygiene on the async side, for two gaps in httpcore 1.0.9: the request body
 iterator httpcore abandons when sending fails or is cancelled is closed here
-(`_TrackedBody`), and a TLS handshake that is cancelled closes its socket
-(`_CancelSafeBackend`), instead of leaving both to the garbage collector.
+(`_TrackedBody`), and a TLS handshake that is cancelled closes its socket (the network
+backends in `network.py`), instead of leaving both to the garbage collector.
+
+The overall deadline (``Timeout(total=...)``, see `httpx._deadline`): the pool wait is
+shortened here to the time the request has left, each network operation in `network.py`;
+a timeout raised once the deadline has passed says so in its message.
+
+A response dropped without being closed gives its connection back when it is garbage
+collected (`reclaim.py`), with a ResourceWarning naming the request.
 """
 
 from __future__ import annotations
@@ -32,9 +39,11 @@ from types import TracebackType
 
 import anyio
 import httpcore
-from httpcore._backends.auto import AutoBackend
+from httpcore._async.connection_pool import PoolByteStream as AsyncPoolByteStream
 
 from .._config import DEFAULT_LIMITS, Limits, Proxy, transport_ssl_context
+from .._content import ByteStream
+from .._deadline import current_deadline
 from .._exceptions import (
     CloseError,
     ConnectError,
@@ -57,7 +66,9 @@ from .._headers import Headers
 from .._models import Request, Response
 from .._types import AsyncByteStream, CertTypes, ProxyTypes, SyncByteStream
 from .._urls import URL
+from .backends import AsyncBackend, SyncBackend
 from .base import AsyncBaseTransport, BaseTransport
+from .network import AsyncDeadlineBackend, DeadlineBackend, limit_timeout
 from .pool import (
     INDEXED_POOLS_SUPPORTED,
     AsyncIndexedHTTPProxy,
@@ -66,6 +77,13 @@ from .pool import (
     IndexedHTTPProxy,
     IndexedPool,
     IndexedSOCKSProxy,
+)
+from .reclaim import (
+    SyncReclaimer,
+    event_loop_handle,
+    is_async_pool_stream,
+    schedule_async_reclaim,
+    warn_dropped_response,
 )
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -116,7 +134,14 @@ def _translate(exc: BaseException, request: Request | None) -> TransportError | 
     for cls in type(exc).__mro__:
         mapped = HTTPCORE_EXC_MAP.get(cls)
         if mapped is not None:
-            return mapped(str(exc), request=request)
+            message = str(exc)
+            if issubclass(mapped, TimeoutException):
+                deadline = current_deadline.get()
+                if deadline is not None and deadline.expired():
+                    # A per-operation timeout we shortened to the request's remaining
+                    # time: the total deadline is what ran out.
+                    message = deadline.message(mapped)
+            return mapped(message, request=request)
     # httpcore 1.0.9 lets h2's ProtocolError escape when requests queued on a new HTTP/2
     # connection find it closed (its first request was cancelled while sending the
     # connection preface). httpcore reports h2 errors it does catch as LocalProtocolError.
@@ -156,11 +181,27 @@ def _require(module: str, extra: str, feature: str) -> None:
 
 
 class ResponseStream(SyncByteStream):
-    """A response body read from an httpcore stream, with its errors mapped to ours."""
+    """A response body read from an httpcore stream, with its errors mapped to ours.
 
-    def __init__(self, httpcore_stream: Iterable[bytes], request: Request | None = None) -> None:
+    Made by `HTTPTransport` with its `reclaimer`: if the stream is garbage collected
+    unclosed (a dropped streamed response), its connection is reclaimed (`reclaim.py`).
+    """
+
+    _closed = True  # until __init__ has run: nothing for __del__ to do
+    _reclaimer: SyncReclaimer | None = None
+
+    def __init__(
+        self,
+        httpcore_stream: Iterable[bytes],
+        request: Request | None = None,
+        *,
+        reclaimer: SyncReclaimer | None = None,
+    ) -> None:
         self._httpcore_stream = httpcore_stream
         self._request = request
+        self._closed = False
+        if reclaimer is not None and reclaimer.is_reclaimable(httpcore_stream):
+            self._reclaimer = reclaimer
 
     def __iter__(self) -> Iterator[bytes]:
         try:
@@ -172,98 +213,126 @@ class ResponseStream(SyncByteStream):
             raise mapped from exc
 
     def close(self) -> None:
+        self._closed = True
         close = getattr(self._httpcore_stream, "close", None)
         if close is not None:
             with map_httpcore_exceptions(self._request):
                 close()
+        if self._reclaimer is not None:
+            self._reclaimer.drain()  # no pool lock is held here: a safe point
+
+    def __del__(self) -> None:
+        reclaimer = self._reclaimer
+        if self._closed or reclaimer is None:
+            return
+        self._closed = True
+        reclaimer.reclaim(typing.cast(typing.Any, self._httpcore_stream))
+        warn_dropped_response(self._request)
 
 
 class AsyncResponseStream(AsyncByteStream):
-    """The async twin of `ResponseStream`."""
+    """The async twin of `ResponseStream`.
+
+    Made by `AsyncHTTPTransport` with `loop`, the event loop (or trio token) it runs on:
+    if the stream is garbage collected unclosed, its connection is closed by a task
+    scheduled on that loop (`reclaim.py`).
+    """
+
+    _closed = True  # until __init__ has run: nothing for __del__ to do
+    _loop: typing.Any = None
 
     def __init__(
-        self, httpcore_stream: AsyncIterable[bytes], request: Request | None = None
+        self,
+        httpcore_stream: AsyncIterable[bytes],
+        request: Request | None = None,
+        *,
+        loop: typing.Any = None,
     ) -> None:
         self._httpcore_stream = httpcore_stream
         self._request = request
+        self._closed = False
+        self._iterator: AsyncIterator[bytes] | None = None
+        if loop is not None and is_async_pool_stream(httpcore_stream):
+            self._loop = loop
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for part in self._httpcore_stream:
-                yield part
-        except Exception as exc:
-            mapped = _translate(exc, self._request)
-            if mapped is None:
-                raise
-            raise mapped from exc
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        # A body left unfinished (the caller broke out, or was cancelled) must leave no
+        # async generator for the garbage collector to finalize: trio warns about each
+        # one it finds. So this is an iterator object, not a generator, and the body
+        # iterator it drives is closed by `aclose()`. For httpcore's pool stream that is
+        # the connection's body iterator itself, taken from under the pool stream's
+        # `__aiter__` generator (which would leave it unfinished when closed); the pool
+        # stream's one duty while iterating, closing itself on an error, is done here.
+        stream = self._httpcore_stream
+        pool_stream = stream if type(stream) is AsyncPoolByteStream else None
+        body: AsyncIterable[bytes] = stream if pool_stream is None else pool_stream._stream
+        self._iterator = body.__aiter__()
+        return _MappedAsyncIterator(self._iterator, self._request, pool_stream)
 
     async def aclose(self) -> None:
+        self._closed = True
+        iterator, self._iterator = self._iterator, None
+        if iterator is not None:
+            # httpcore's body iterator is an async generator: close it here, in this
+            # task (it then runs its own cleanup), not in the garbage collector.
+            await _aclose_generator(iterator, self._request)
         aclose = getattr(self._httpcore_stream, "aclose", None)
         if aclose is not None:
             with map_httpcore_exceptions(self._request):
                 await aclose()
 
+    def __del__(self) -> None:
+        loop = self._loop
+        if self._closed or loop is None:
+            return
+        self._closed = True
+        schedule_async_reclaim(loop, typing.cast(typing.Any, self._httpcore_stream))
+        warn_dropped_response(self._request)
 
-# --- the async network backend ----------------------------------------------------------------
 
+class _MappedAsyncIterator(AsyncIterator[bytes]):
+    """Iterates an httpcore body, mapping its errors to ours; on an error (or a
+    cancellation) it closes `pool_stream`, as httpcore's pool stream iterator does."""
 
-class _CancelSafeStream(httpcore.AsyncNetworkStream):
-    """A plain TCP/unix stream whose TLS upgrade closes it when interrupted.
+    __slots__ = ("_inner", "_pool_stream", "_request")
 
-    httpcore 1.0.9's backends close the socket when the TLS handshake fails with an
-    Exception, but not when it is cancelled (a BaseException): the socket is then left to
-    the garbage collector. Everything but `start_tls` is the wrapped stream's own bound
-    method, so reads and writes cost no extra call; and the TLS stream `start_tls` returns
-    is httpcore's own.
-    """
-
-    def __init__(self, stream: httpcore.AsyncNetworkStream) -> None:
-        self._stream = stream
-        self.read = stream.read  # type: ignore[method-assign]
-        self.write = stream.write  # type: ignore[method-assign]
-        self.aclose = stream.aclose  # type: ignore[method-assign]
-        self.get_extra_info = stream.get_extra_info  # type: ignore[method-assign]
-
-    async def start_tls(
+    def __init__(
         self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+        inner: AsyncIterator[bytes],
+        request: Request | None,
+        pool_stream: AsyncPoolByteStream | None,
+    ) -> None:
+        self._inner = inner
+        self._request = request
+        self._pool_stream = pool_stream
+
+    async def __anext__(self) -> bytes:
         try:
-            return await self._stream.start_tls(ssl_context, server_hostname, timeout)
-        except BaseException:
-            with anyio.CancelScope(shield=True):
-                await self._stream.aclose()
+            return await self._inner.__anext__()
+        except StopAsyncIteration:
             raise
+        except BaseException as exc:
+            if self._pool_stream is not None:
+                # Gives the connection back (or closes it); shielded inside httpcore.
+                with map_httpcore_exceptions(self._request):
+                    await self._pool_stream.aclose()
+            if not isinstance(exc, Exception):
+                raise
+            mapped = _translate(exc, self._request)
+            if mapped is None:
+                raise
+            raise mapped from exc
 
 
-class _CancelSafeBackend(AutoBackend):
-    """httpcore's default async backend (asyncio or trio), with `_CancelSafeStream`s."""
-
-    async def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        stream = await super().connect_tcp(
-            host, port, timeout=timeout, local_address=local_address, socket_options=socket_options
-        )
-        return _CancelSafeStream(stream)
-
-    async def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
-        stream = await super().connect_unix_socket(
-            path, timeout=timeout, socket_options=socket_options
-        )
-        return _CancelSafeStream(stream)
+async def _aclose_generator(iterator: AsyncIterator[bytes], request: Request | None) -> None:
+    # A finished generator has no frame left, and a running one cannot be closed (the
+    # task iterating it will finish it): nothing to do for either.
+    if getattr(iterator, "ag_frame", None) is None or getattr(iterator, "ag_running", False):
+        return
+    aclose = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        with anyio.CancelScope(shield=True), map_httpcore_exceptions(request):
+            await aclose()
 
 
 # --- configuration shared by both transports ----------------------------------------------
@@ -314,7 +383,7 @@ def _create_pool(
     local_address: str | None,
     retries: int,
     socket_options: typing.Iterable[SOCKET_OPTION] | None,
-    **backend: typing.Any,  # network_backend=..., for the async pools
+    **backend: typing.Any,  # network_backend=...
 ) -> P:
     """The httpcore pool for a transport's configuration (as httpx 0.28 builds it)."""
     if http2:
@@ -369,21 +438,53 @@ def _create_pool(
 
 
 def _httpcore_url(url: URL) -> httpcore.URL:
-    return httpcore.URL(
-        scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path
-    )
+    # The parts are bytes from our parsed URL: set them without httpcore's re-checks.
+    core_url = httpcore.URL.__new__(httpcore.URL)
+    core_url.scheme = url.raw_scheme
+    core_url.host = url.raw_host
+    core_url.port = url.port
+    core_url.target = url.raw_path
+    return core_url
 
 
 def _to_httpcore_request(
     request: Request, content: SyncByteStream | AsyncByteStream
 ) -> httpcore.Request:
-    return httpcore.Request(
-        method=request.method,
-        url=_httpcore_url(request.url),
-        headers=request.headers.raw,
-        content=content,
-        extensions=request.extensions,
-    )
+    extensions = request.extensions
+    if current_deadline.get() is not None:
+        extensions = _extensions_within_deadline(extensions)
+    method = request.method
+    if "target" in extensions or not method.isascii():
+        return httpcore.Request(
+            method=method,
+            url=_httpcore_url(request.url),
+            headers=request.headers.raw,
+            content=content,
+            extensions=extensions,
+        )
+    # What httpcore.Request() would build, without re-checking each header name and
+    # value (the Headers model holds bytes already).
+    core_request = httpcore.Request.__new__(httpcore.Request)
+    core_request.method = method.encode("ascii")
+    core_request.url = _httpcore_url(request.url)
+    core_request.headers = request.headers.raw
+    core_request.stream = content
+    core_request.extensions = extensions
+    return core_request
+
+
+def _extensions_within_deadline(
+    extensions: typing.Mapping[str, typing.Any],
+) -> dict[str, typing.Any]:
+    """The request's extensions with the pool timeout cut to the deadline's remaining time.
+
+    The pool wait starts now; the timeouts of later operations are cut when they start
+    (`network.py`). Raises httpcore's PoolTimeout when no time is left.
+    """
+    timeouts = extensions.get("timeout")
+    limited = dict(timeouts) if isinstance(timeouts, typing.Mapping) else {}
+    limited["pool"] = limit_timeout(limited.get("pool"), PoolTimeout)
+    return {**extensions, "timeout": limited}
 
 
 class _TrackedBody(AsyncByteStream):
@@ -422,6 +523,31 @@ class _TrackedBody(AsyncByteStream):
 
 
 class HTTPTransport(BaseTransport):
+    """The network transport of `Client`: HTTP/1.1 and HTTP/2 over a connection pool.
+
+    Built on httpcore (h11 for HTTP/1.1, h2 for HTTP/2) with our constant-time pool.
+    A client creates one from its own options; create one yourself for `retries`,
+    `uds`, `local_address` or `socket_options`, or to mount it for some URLs only.
+
+    Args:
+        verify: TLS verification: `True` (certifi's CAs, or `SSL_CERT_FILE` /
+            `SSL_CERT_DIR` with `trust_env`), `False`, or an `ssl.SSLContext`.
+        cert: A client certificate (deprecated: load it into an `ssl.SSLContext`).
+        trust_env: Read CA locations and `SSLKEYLOGFILE` from the environment.
+        http1: Offer HTTP/1.1.
+        http2: Offer HTTP/2 (needs the `h2` package).
+        limits: Connection pool limits.
+        proxy: A proxy URL or `httpx.Proxy` to send everything through.
+        uds: Path of a Unix domain socket to connect through instead of TCP.
+        local_address: Local IP address to connect from (`"0.0.0.0"` for IPv4 only).
+        retries: How many times to retry establishing a connection that failed
+            (`ConnectError`, `ConnectTimeout`); requests are never resent.
+        socket_options: `(level, option, value)` tuples set on each new socket.
+    """
+
+    # Set by __init__; a subclass that builds its own pool instead goes without.
+    _reclaimer: SyncReclaimer | None = None
+
     def __init__(
         self,
         verify: ssl.SSLContext | str | bool = True,
@@ -449,7 +575,9 @@ class HTTPTransport(BaseTransport):
             local_address,
             retries,
             socket_options,
+            network_backend=DeadlineBackend(SyncBackend()),
         )
+        self._reclaimer = SyncReclaimer(self._pool)
 
     def __enter__(self: T) -> T:  # Use generics for subclass support.
         self._pool.__enter__()
@@ -461,6 +589,8 @@ class HTTPTransport(BaseTransport):
         exc_value: BaseException | None = None,
         traceback: TracebackType | None = None,
     ) -> None:
+        if self._reclaimer is not None:
+            self._reclaimer.drain()
         with map_httpcore_exceptions():
             self._pool.__exit__(exc_type, exc_value, traceback)
 
@@ -470,6 +600,8 @@ class HTTPTransport(BaseTransport):
                 "HTTPTransport needs a request with a sync body stream, got "
                 f"{type(request.stream).__name__}; use AsyncHTTPTransport for async bodies."
             )
+        if self._reclaimer is not None:
+            self._reclaimer.drain()
         try:
             resp = self._pool.handle_request(_to_httpcore_request(request, request.stream))
         except Exception as exc:
@@ -482,16 +614,38 @@ class HTTPTransport(BaseTransport):
             # h11/h2 validated these while parsing: no need to check them again.
             headers=Headers._from_trusted(resp.headers),
             # httpcore's sync pools return sync streams.
-            stream=ResponseStream(typing.cast(Iterable[bytes], resp.stream), request),
+            stream=ResponseStream(
+                typing.cast(Iterable[bytes], resp.stream), request, reclaimer=self._reclaimer
+            ),
             extensions=resp.extensions,
         )
 
     def close(self) -> None:
+        if self._reclaimer is not None:
+            self._reclaimer.drain()
         with map_httpcore_exceptions():
             self._pool.close()
 
 
 class AsyncHTTPTransport(AsyncBaseTransport):
+    """The network transport of `AsyncClient`, on asyncio or trio; see `HTTPTransport`.
+
+    Args:
+        verify: TLS verification: `True` (certifi's CAs, or `SSL_CERT_FILE` /
+            `SSL_CERT_DIR` with `trust_env`), `False`, or an `ssl.SSLContext`.
+        cert: A client certificate (deprecated: load it into an `ssl.SSLContext`).
+        trust_env: Read CA locations and `SSLKEYLOGFILE` from the environment.
+        http1: Offer HTTP/1.1.
+        http2: Offer HTTP/2 (needs the `h2` package).
+        limits: Connection pool limits.
+        proxy: A proxy URL or `httpx.Proxy` to send everything through.
+        uds: Path of a Unix domain socket to connect through instead of TCP.
+        local_address: Local IP address to connect from (`"0.0.0.0"` for IPv4 only).
+        retries: How many times to retry establishing a connection that failed
+            (`ConnectError`, `ConnectTimeout`); requests are never resent.
+        socket_options: `(level, option, value)` tuples set on each new socket.
+    """
+
     def __init__(
         self,
         verify: ssl.SSLContext | str | bool = True,
@@ -519,7 +673,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             local_address,
             retries,
             socket_options,
-            network_backend=_CancelSafeBackend(),
+            network_backend=AsyncDeadlineBackend(AsyncBackend()),
         )
 
     async def __aenter__(self: A) -> A:  # Use generics for subclass support.
@@ -541,7 +695,10 @@ class AsyncHTTPTransport(AsyncBaseTransport):
                 "AsyncHTTPTransport needs a request with an async body stream, got "
                 f"{type(request.stream).__name__}; use HTTPTransport for sync bodies."
             )
-        body = _TrackedBody(request.stream)
+        stream = request.stream
+        # An in-memory body leaves no iterator behind (and the connection sends it in one
+        # write with the head): no tracking needed.
+        body = stream if type(stream) is ByteStream else _TrackedBody(stream)
         try:
             resp = await self._pool.handle_async_request(_to_httpcore_request(request, body))
         except Exception as exc:
@@ -551,13 +708,18 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             raise mapped from exc
         finally:
             # httpcore is done with the body once it has the response head (or failed).
-            await body.aclose()
+            if body is not stream:
+                await body.aclose()
         return Response(
             status_code=resp.status,
             # h11/h2 validated these while parsing: no need to check them again.
             headers=Headers._from_trusted(resp.headers),
             # httpcore's async pools return async streams.
-            stream=AsyncResponseStream(typing.cast(AsyncIterable[bytes], resp.stream), request),
+            stream=AsyncResponseStream(
+                typing.cast(AsyncIterable[bytes], resp.stream),
+                request,
+                loop=event_loop_handle(),
+            ),
             extensions=resp.extensions,
         )
 

@@ -27,6 +27,20 @@ def _not_a_response_error(result: object) -> TypeError:
 
 
 class MockTransport(AsyncBaseTransport, BaseTransport):
+    """A transport that answers each request by calling `handler(request)`.
+
+    The handler returns an `httpx.Response`. A plain function works with `Client` and
+    `AsyncClient`, an `async` function with `AsyncClient` only. The request body is read
+    before the handler is called, so `request.content` is available.
+
+    ```python
+    def handler(request):
+        return httpx.Response(200, json={"path": request.url.path})
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    ```
+    """
+
     def __init__(self, handler: SyncHandler | AsyncHandler) -> None:
         self.handler = handler
 

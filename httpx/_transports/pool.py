@@ -53,6 +53,8 @@ import httpcore
 from httpcore._async.connection_pool import AsyncPoolRequest
 from httpcore._sync.connection_pool import PoolRequest
 
+from .http11 import create_async_connection, create_connection
+from .pool_entry import AsyncFastPoolEntry, FastPoolEntry
 from .socks import (
     AsyncClosingSocks5Connection,
     ClosingSocks5Connection,
@@ -108,10 +110,10 @@ T = TypeVar("T")
 class _PoolRequest(Protocol[T]):
     """What the index needs from httpcore's (Async)PoolRequest."""
 
+    connection: T | None
+
     @property
     def request(self) -> httpcore.Request: ...
-    @property
-    def connection(self) -> T | None: ...
     def assign_to_connection(self, connection: T) -> None: ...
 
 
@@ -370,7 +372,7 @@ class ConnectionIndex(Generic[C, R]):
             if connection is None:
                 self._enqueue(pool_request, entry)
             else:
-                self._bind(pool_request, connection, entry)
+                self._bind(pool_request, connection, entry, waiting=False)
 
     def _expire_idle(self, closing: list[C]) -> None:
         idle_since = self._idle_since
@@ -452,7 +454,9 @@ class ConnectionIndex(Generic[C, R]):
         self._waiting[pool_request] = entry
         entry.waiting[pool_request] = None
 
-    def _bind(self, pool_request: R, connection: C, entry: _OriginEntry[C, R]) -> None:
+    def _bind(
+        self, pool_request: R, connection: C, entry: _OriginEntry[C, R], waiting: bool = True
+    ) -> None:
         self._assigned[pool_request] = connection
         load = self._load.get(connection, 0) + 1
         self._load[connection] = load
@@ -462,7 +466,13 @@ class ConnectionIndex(Generic[C, R]):
             # A known HTTP/2 connection, or a new one that may negotiate HTTP/2: later
             # requests may share it while it is busy (as httpcore's pool allows).
             entry.shared[connection] = None
-        pool_request.assign_to_connection(connection)
+        if waiting:
+            pool_request.assign_to_connection(connection)
+        else:
+            # A request placed by the first pass after it arrived has not started
+            # waiting (httpcore waits only if it finds no connection set): setting the
+            # connection is enough, without the event (and its setup) that wakes a waiter.
+            pool_request.connection = connection
 
     def _register(self, connection: C, entry: _OriginEntry[C, R]) -> None:
         self._entry_of[connection] = entry
@@ -542,16 +552,33 @@ class _IndexedAssignment(Generic[C, R]):
 
 
 class AsyncIndexedPool(
+    AsyncFastPoolEntry,
     _IndexedAssignment[httpcore.AsyncConnectionInterface, AsyncPoolRequest],
     httpcore.AsyncConnectionPool,
 ):
     """`httpcore.AsyncConnectionPool` with O(1) request assignment."""
 
+    def create_connection(self, origin: httpcore.Origin) -> httpcore.AsyncConnectionInterface:
+        # Our HTTP/1.1 connections, without per-request anyio locks (see http11.py).
+        return create_async_connection(self, origin)
+
+    async def _close_connections(self, closing: list[httpcore.AsyncConnectionInterface]) -> None:
+        # httpcore enters a shielded cancel scope (twice per request) even with nothing
+        # to close.
+        if closing:
+            await super()._close_connections(closing)
+
 
 class IndexedPool(
-    _IndexedAssignment[httpcore.ConnectionInterface, PoolRequest], httpcore.ConnectionPool
+    FastPoolEntry,
+    _IndexedAssignment[httpcore.ConnectionInterface, PoolRequest],
+    httpcore.ConnectionPool,
 ):
     """`httpcore.ConnectionPool` with O(1) request assignment."""
+
+    def create_connection(self, origin: httpcore.Origin) -> httpcore.ConnectionInterface:
+        # Our HTTP/1.1 connections (see http11.py).
+        return create_connection(self, origin)
 
 
 class AsyncIndexedHTTPProxy(

@@ -1,0 +1,432 @@
+"""The asyncio network stream: an asyncio Protocol with its own receive buffer.
+
+httpcore's asyncio backend goes through anyio: every read and write enters an
+``anyio.fail_after`` cancel scope, and anyio's stream wrappers add their own layers. Here a
+read that finds buffered data returns it at once, with no scope, no timer and no trip
+through the event loop; a read that has to wait arms one future and, when it has a
+timeout, one ``loop.call_later`` timer. Writes hand the bytes to the transport and only
+wait when the transport asks the protocol to pause (flow control).
+
+The stream implements httpcore's `AsyncNetworkStream` interface, so httpcore's HTTP/2
+connection, proxies and SOCKS code run over it unchanged. Closing is synchronous
+(`close_now`): a cancelled request can drop its connection without awaiting anything.
+
+Connecting and the TLS handshake happen once per connection and use ``anyio.fail_after``
+for their timeouts, as httpcore does (its behaviour under cancel scopes is well tested).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import select
+import socket
+import ssl
+import typing
+from collections import deque
+
+import anyio
+import httpcore
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from httpcore import SOCKET_OPTION
+
+__all__ = ["AsyncioStream", "connect_tcp", "connect_unix_socket"]
+
+# Stop reading from the socket while this much is buffered and unread (flow control for
+# a consumer slower than the network), and resume below a quarter of it.
+_READ_HIGH_WATER = 4 * 1024 * 1024
+# Large writes go to the transport in slices: asyncio (before 3.12) copies whatever the
+# socket does not take at once into its own buffer, so a slice bounds that copy.
+_WRITE_SLICE = 1024 * 1024
+# The transport pauses us above this much unsent data.
+_WRITE_HIGH_WATER = 256 * 1024
+
+_TIMED_OUT = object()
+
+
+def _timed_out(waiter: asyncio.Future[object]) -> None:
+    if not waiter.done():
+        waiter.set_result(_TIMED_OUT)
+
+
+class AsyncioStream(asyncio.Protocol, httpcore.AsyncNetworkStream):
+    """A TCP, unix-socket or TLS connection on an asyncio transport."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._transport: asyncio.Transport | None = None
+        self._chunks: deque[bytes] = deque()
+        self._offset = 0  # bytes of _chunks[0] already read
+        self._buffered = 0  # bytes received and not read yet
+        self._eof = False
+        self._lost = False  # the transport is gone (closed by either side)
+        self._error: BaseException | None = None  # why it went, if not a clean close
+        self._closed = False  # closed by us
+        self._reading_paused = False
+        self._write_paused = False
+        self._read_waiter: asyncio.Future[object] | None = None
+        self._drain_waiter: asyncio.Future[object] | None = None
+        self._poller: select.poll | None = None
+
+    # --- protocol callbacks (called by the event loop) ----------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = typing.cast(asyncio.Transport, transport)
+        self._transport.set_write_buffer_limits(high=_WRITE_HIGH_WATER)
+
+    def data_received(self, data: bytes) -> None:
+        self._chunks.append(data)
+        self._buffered += len(data)
+        waiter = self._read_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if self._buffered > _READ_HIGH_WATER and not self._reading_paused:
+            self._reading_paused = True
+            assert self._transport is not None
+            self._transport.pause_reading()
+
+    def eof_received(self) -> bool:
+        self._eof = True
+        self._wake_reader()
+        # False: let the transport close itself. We never write after the peer's EOF
+        # in a way that matters (a request still being sent gets a WriteError, which the
+        # HTTP/1.1 connection tolerates in order to read an early response).
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = True
+        if exc is not None and self._error is None:
+            self._error = exc
+        self._wake_reader()
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        waiter = self._drain_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _wake_reader(self) -> None:
+        waiter = self._read_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # --- httpcore's AsyncNetworkStream ----------------------------------------------------
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if not self._buffered:
+            await self._wait_for_data(timeout)
+            if not self._buffered:
+                return self._end_of_data()
+        chunk = self._chunks[0]
+        offset = self._offset
+        available = len(chunk) - offset
+        if available <= max_bytes:
+            self._chunks.popleft()
+            self._offset = 0
+            data = chunk[offset:] if offset else chunk
+        else:
+            data = chunk[offset : offset + max_bytes]
+            self._offset = offset + max_bytes
+        self._buffered -= len(data)
+        if self._reading_paused and self._buffered <= _READ_HIGH_WATER // 4:
+            self._reading_paused = False
+            if self._transport is not None and not self._lost:
+                self._transport.resume_reading()
+        return data
+
+    async def _wait_for_data(self, timeout: float | None) -> None:
+        if self._closed or self._eof or self._lost:
+            return
+        loop = self._loop
+        waiter = loop.create_future()
+        self._read_waiter = waiter
+        timer = None if timeout is None else loop.call_later(timeout, _timed_out, waiter)
+        try:
+            await waiter
+        finally:
+            self._read_waiter = None
+            if timer is not None:
+                timer.cancel()
+        if waiter.result() is _TIMED_OUT:
+            raise httpcore.ReadTimeout("timed out")
+
+    def _end_of_data(self) -> bytes:
+        if self._closed:
+            raise httpcore.ReadError("the connection is closed")
+        if self._error is not None:
+            raise httpcore.ReadError(str(self._error) or repr(self._error)) from self._error
+        return b""
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        if not buffer:
+            return
+        size = len(buffer)
+        if size <= _WRITE_SLICE:
+            self._check_writable()
+            assert self._transport is not None
+            self._transport.write(buffer)
+            if self._write_paused:
+                await self._drain(timeout)
+            return
+        view = memoryview(buffer)
+        for start in range(0, size, _WRITE_SLICE):
+            self._check_writable()
+            assert self._transport is not None
+            self._transport.write(view[start : start + _WRITE_SLICE])
+            if self._write_paused:
+                await self._drain(timeout)
+
+    def _check_writable(self) -> None:
+        if self._closed:
+            raise httpcore.WriteError("the connection is closed")
+        if self._lost or self._transport is None or self._transport.is_closing():
+            error = self._error
+            message = "the connection was closed by the server"
+            if error is not None:
+                message = str(error) or repr(error)
+            raise httpcore.WriteError(message)
+
+    async def _drain(self, timeout: float | None) -> None:
+        loop = self._loop
+        while self._write_paused and not self._lost:
+            waiter = loop.create_future()
+            self._drain_waiter = waiter
+            timer = None if timeout is None else loop.call_later(timeout, _timed_out, waiter)
+            try:
+                await waiter
+            finally:
+                self._drain_waiter = None
+                if timer is not None:
+                    timer.cancel()
+            if waiter.result() is _TIMED_OUT:
+                raise httpcore.WriteTimeout("timed out")
+        if self._lost:
+            self._check_writable()
+
+    async def aclose(self) -> None:
+        self.close_now()
+
+    def close_now(self) -> None:
+        """Close without waiting: safe in cleanup code, even while being cancelled."""
+        if self._closed:
+            return
+        self._closed = True
+        transport = self._transport
+        if transport is not None:
+            # Abort, not close: close() would keep the socket open until unsent data is
+            # flushed, which never happens when the peer stopped reading (a write that
+            # timed out). Nothing queued is worth sending once we close anyway; and for
+            # TLS no close_notify, as with httpcore's backends (anyio, standard_compatible
+            # off).
+            transport.abort()
+        self._wake_reader()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        if self._transport is None or self._closed or self._lost:
+            raise httpcore.ConnectError("the connection is closed")
+        tls_stream = AsyncioStream(self._loop)
+        try:
+            with anyio.fail_after(timeout):
+                transport = await self._loop.start_tls(
+                    self._transport,
+                    tls_stream,
+                    ssl_context,
+                    server_hostname=server_hostname,
+                    # Our own timeout applies; asyncio's default would cap it at 60 s.
+                    ssl_handshake_timeout=None if timeout is None else timeout + 60.0,
+                )
+        except BaseException as exc:
+            # A failed or cancelled handshake must not leave the socket open.
+            self.close_now()
+            if isinstance(exc, TimeoutError):
+                raise httpcore.ConnectTimeout("timed out during the TLS handshake") from exc
+            if isinstance(exc, (OSError, EOFError)):
+                raise httpcore.ConnectError(str(exc) or repr(exc)) from exc
+            raise
+        assert transport is not None
+        tls_stream.connection_made(transport)
+        # The plain stream is now the TLS layer's transport: it is no longer ours to use.
+        self._transport = None
+        self._closed = True
+        return tls_stream
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        transport = self._transport
+        if transport is None:
+            return True if info == "is_readable" else None
+        if info == "ssl_object":
+            return transport.get_extra_info("ssl_object")
+        if info == "client_addr":
+            return transport.get_extra_info("sockname")
+        if info == "server_addr":
+            return transport.get_extra_info("peername")
+        if info == "socket":
+            return transport.get_extra_info("socket")
+        if info == "is_readable":
+            return self.is_readable()
+        return None
+
+    def is_readable(self) -> bool:
+        """Whether the peer sent something (or closed) while we were not reading.
+
+        What the event loop already received is known without a system call; a poll on
+        the socket covers what arrived since the loop last ran (e.g. a server that
+        closed the connection while this program was busy).
+        """
+        if self._buffered or self._eof or self._lost or self._closed:
+            return True
+        poller = self._poller
+        if poller is None:
+            assert self._transport is not None
+            sock = self._transport.get_extra_info("socket")
+            if sock is None:
+                return False
+            poller = self._poller = select.poll()
+            poller.register(sock.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
+
+
+async def connect_tcp(
+    host: str,
+    port: int,
+    timeout: float | None = None,
+    local_address: str | None = None,
+    socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
+) -> AsyncioStream:
+    try:
+        with anyio.fail_after(timeout):
+            stream = await _happy_eyeballs(host, port, local_address)
+    except TimeoutError as exc:
+        raise httpcore.ConnectTimeout("timed out while connecting") from exc
+    except OSError as exc:
+        raise httpcore.ConnectError(str(exc) or repr(exc)) from exc
+    _apply_socket_options(stream, socket_options)
+    return stream
+
+
+async def _happy_eyeballs(host: str, port: int, local_address: str | None) -> AsyncioStream:
+    """Connect to the first address of `host` that answers (RFC 8305), as anyio does.
+
+    One attempt starts every 250 ms until one succeeds; IPv6 goes first, then IPv4.
+    (asyncio's own ``happy_eyeballs_delay`` races leak sockets when cancelled on Python
+    3.11, so the race is run here, with an anyio task group.)
+    """
+    loop = asyncio.get_running_loop()
+    local_addr: tuple[str, int] | None = None
+    family = socket.AF_UNSPEC
+    if local_address:
+        family, *_, local_sockaddr = (await anyio.getaddrinfo(local_address, 0))[0]
+        local_addr = (str(local_sockaddr[0]), 0)
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        targets = _order_addresses(
+            await anyio.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
+        )
+    else:
+        targets = [address.compressed]
+
+    async def attempt(target: str) -> AsyncioStream:
+        _, stream = await loop.create_connection(
+            lambda: AsyncioStream(loop), target, port, local_addr=local_addr
+        )
+        return stream
+
+    if len(targets) == 1:
+        try:
+            return await attempt(targets[0])
+        except OSError as exc:
+            raise OSError("All connection attempts failed") from exc
+
+    connected: AsyncioStream | None = None
+    errors: list[OSError] = []
+
+    async def race(target: str, done: anyio.Event) -> None:
+        nonlocal connected
+        try:
+            stream = await attempt(target)
+        except OSError as exc:
+            errors.append(exc)
+            return
+        finally:
+            done.set()
+        if connected is None:
+            connected = stream
+            group.cancel_scope.cancel()
+        else:
+            stream.close_now()
+
+    try:
+        async with anyio.create_task_group() as group:
+            for target in targets:
+                done = anyio.Event()
+                group.start_soon(race, target, done)
+                with anyio.move_on_after(0.25):
+                    await done.wait()
+    except BaseException:
+        if connected is not None:
+            connected.close_now()
+        raise
+    if connected is None:
+        raise OSError("All connection attempts failed") from (errors[0] if errors else None)
+    return connected
+
+
+def _order_addresses(infos: list[typing.Any]) -> list[str]:
+    # The first IPv6 address, then the first IPv4 one, then the rest (RFC 8305 4).
+    targets: list[str] = []
+    seen_v6 = seen_v4 = False
+    for family, *_, sockaddr in infos:
+        address = str(sockaddr[0])
+        if family == socket.AF_INET6 and not seen_v6:
+            seen_v6 = True
+            targets.insert(0, address)
+        elif family == socket.AF_INET and not seen_v4 and seen_v6:
+            seen_v4 = True
+            targets.insert(1, address)
+        else:
+            targets.append(address)
+    return targets
+
+
+async def connect_unix_socket(
+    path: str,
+    timeout: float | None = None,
+    socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
+) -> AsyncioStream:
+    loop = asyncio.get_running_loop()
+    try:
+        with anyio.fail_after(timeout):
+            _, stream = await loop.create_unix_connection(lambda: AsyncioStream(loop), path)
+    except TimeoutError as exc:
+        raise httpcore.ConnectTimeout("timed out while connecting") from exc
+    except OSError as exc:
+        raise httpcore.ConnectError(str(exc) or repr(exc)) from exc
+    _apply_socket_options(stream, socket_options)
+    return stream
+
+
+def _apply_socket_options(
+    stream: AsyncioStream, socket_options: typing.Iterable[SOCKET_OPTION] | None
+) -> None:
+    if not socket_options:
+        return
+    sock = stream.get_extra_info("socket")
+    try:
+        for option in socket_options:
+            sock.setsockopt(*option)
+    except OSError as exc:
+        stream.close_now()
+        raise httpcore.ConnectError(str(exc) or repr(exc)) from exc
