@@ -24,12 +24,9 @@ import pytest
 
 import httpx
 from httpx._transports.backends import AsyncBackend, SyncBackend
-from httpx._transports.http11 import (
-    AsyncFastHTTPConnection,
-    AsyncHTTP11Connection,
-    FastHTTPConnection,
-    HTTP11Connection,
-)
+from httpx._transports.connection import AsyncFastHTTPConnection, FastHTTPConnection
+from httpx._transports.http11 import AsyncHTTP11Connection
+from httpx._transports.http11_sync import HTTP11Connection
 from tests.harness import MODES, run
 
 # --- a raw server ---------------------------------------------------------------------------

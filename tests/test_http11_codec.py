@@ -1,4 +1,5 @@
-"""The HTTP/1.1 wire codec (httpx/_transports/http11_codec.py), checked against h11.
+"""The HTTP/1.1 wire codec (httpx/_transports/http11_codec.py, http11_bodies.py), checked
+against h11.
 
 The codec replaces h11 on the client's hot path and promises to accept and refuse what h11
 does. Property tests generate request heads, response heads and chunked bodies (valid
@@ -17,6 +18,7 @@ from h11._connection import _body_framing, _keep_alive
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from httpx._transports import http11_bodies as bodies
 from httpx._transports import http11_codec as codec
 
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -141,19 +143,19 @@ def test_response_heads_match_h11(head: bytes, method: bytes) -> None:
     assert parsed.keep_alive == _keep_alive(expected)
     if isinstance(expected, h11.Response):
         request = codec.encode_request_head(method, b"/", [(b"Host", b"a")])
-        reader = parsed.body_reader(request)
+        reader = bodies.body_reader(request, parsed)
         kind, args = _body_framing(method, expected)
         if method == b"CONNECT" and 200 <= expected.status_code < 300:
             assert reader is None  # the connection switches protocols
         elif kind == "content-length" and args == (0,):
-            assert reader is None or isinstance(reader, codec.ContentLengthReader)
+            assert reader is None or isinstance(reader, bodies.ContentLengthReader)
         elif kind == "content-length":
-            assert isinstance(reader, codec.ContentLengthReader)
+            assert isinstance(reader, bodies.ContentLengthReader)
             assert reader._length == args[0]
         elif kind == "chunked":
-            assert isinstance(reader, codec.ChunkedReader)
+            assert isinstance(reader, bodies.ChunkedReader)
         else:
-            assert isinstance(reader, codec.UntilCloseReader)
+            assert isinstance(reader, bodies.UntilCloseReader)
 
 
 @pytest.mark.parametrize(
@@ -217,7 +219,7 @@ def h11_chunked(body: bytes) -> bytes | None:
 
 
 def our_chunked(body: bytes, pieces: list[int]) -> tuple[bytes | None, bytes]:
-    reader = codec.ChunkedReader()
+    reader = bodies.ChunkedReader()
     data = b""
     position = 0
     try:
@@ -248,7 +250,7 @@ def test_chunked_bodies_match_h11(body: bytes, pieces: list[int]) -> None:
 
 
 def test_chunked_reader_hands_large_chunks_through() -> None:
-    reader = codec.ChunkedReader()
+    reader = bodies.ChunkedReader()
     block = b"x" * 100_000
     assert reader.feed(b"%x\r\n" % (3 * len(block))) == b""
     for _ in range(3):
@@ -258,19 +260,19 @@ def test_chunked_reader_hands_large_chunks_through() -> None:
 
 
 def test_content_length_reader() -> None:
-    reader = codec.ContentLengthReader(10)
+    reader = bodies.ContentLengthReader(10)
     data = b"0123"
     assert reader.feed(data) is data and not reader.done
     assert reader.feed(b"456789extra") == b"456789"
     assert reader.done and reader.extra == b"extra"
     with pytest.raises(httpcore.RemoteProtocolError, match=r"received 2 bytes, expected 5"):
-        partial = codec.ContentLengthReader(5)
+        partial = bodies.ContentLengthReader(5)
         partial.feed(b"ab")
         partial.at_eof()
 
 
 def test_until_close_reader() -> None:
-    reader = codec.UntilCloseReader()
+    reader = bodies.UntilCloseReader()
     assert reader.feed(b"abc") == b"abc" and not reader.done
     reader.at_eof()
     assert reader.done

@@ -30,6 +30,8 @@ raises for h11's errors), and a message h11 accepts parses the same way:
 One rule is stricter than h11: bytes received after the end of a response (a server
 sending more than it framed) make the connection unusable instead of being kept as the
 start of the next response.
+
+Response bodies (content-length, chunked, until close) are read by http11_bodies.py.
 """
 
 from __future__ import annotations
@@ -39,17 +41,17 @@ import re
 import httpcore
 
 __all__ = [
+    "BLANK_LINE_RE",
+    "CHUNK_HEADER_RE",
     "MAX_HEAD_SIZE",
-    "BodyReader",
-    "ChunkedReader",
-    "ContentLengthReader",
     "RequestHead",
     "ResponseHead",
-    "UntilCloseReader",
     "encode_chunk_prefix",
     "encode_request_head",
     "find_head_end",
     "parse_response_head",
+    "parse_trailer_fields",
+    "remote_error",
 ]
 
 # httpcore's limit for the buffered, incomplete part of a message (h11's
@@ -65,8 +67,8 @@ _VALUE_RE = re.compile(_VALUE)
 _DIGITS_RE = re.compile(rb"[0-9]+")
 _FIELD_RE = re.compile(rb"(" + _TOKEN + rb"):[ \t]*(" + _VALUE + rb")[ \t]*")
 _STATUS_LINE_RE = re.compile(rb"HTTP/([0-9]\.[0-9]) ([0-9]{3})(?: ((?:[ \t]|[^\x00\s])*))?")
-_BLANK_LINE_RE = re.compile(rb"\n\r?\n")
-_CHUNK_HEADER_RE = re.compile(rb"([0-9A-Fa-f]{1,20})(?:;.*)?[ \t]*\r\n")
+BLANK_LINE_RE = re.compile(rb"\n\r?\n")
+CHUNK_HEADER_RE = re.compile(rb"([0-9A-Fa-f]{1,20})(?:;.*)?[ \t]*\r\n")
 _FOLD_RE = re.compile(rb"[ \t]+")
 
 # The same character sets for bytes.translate(), which checks a whole string in C at
@@ -120,7 +122,7 @@ def _local_error(message: str) -> httpcore.LocalProtocolError:
     return httpcore.LocalProtocolError(message)
 
 
-def _remote_error(message: str) -> httpcore.RemoteProtocolError:
+def remote_error(message: str) -> httpcore.RemoteProtocolError:
     return httpcore.RemoteProtocolError(message)
 
 
@@ -316,19 +318,6 @@ class ResponseHead:
             self.chunked,
         )
 
-    def body_reader(self, request: RequestHead) -> BodyReader | None:
-        """How the body is delimited (RFC 9112 section 6.3); None: there is no body."""
-        status = self.status
-        if status < 200 or status == 204 or status == 304 or request.is_head:
-            return None
-        if request.is_connect and status < 300:
-            return None
-        if self.chunked:
-            return ChunkedReader()
-        if self.content_length is not None:
-            return ContentLengthReader(int(self.content_length))
-        return UntilCloseReader()
-
 
 def _framing_fields(headers: list[tuple[bytes, bytes]]) -> tuple[bytes | None, bool]:
     """A response's (Content-Length, chunked?), refusing what h11 refuses.
@@ -347,7 +336,7 @@ def _framing_fields(headers: list[tuple[bytes, bytes]]) -> tuple[bytes | None, b
             length = _response_content_length(value)
             if content_length is not None:
                 if content_length != length:
-                    raise _remote_error("conflicting Content-Length headers")
+                    raise remote_error("conflicting Content-Length headers")
                 del headers[index]
                 continue
             content_length = length
@@ -355,10 +344,10 @@ def _framing_fields(headers: list[tuple[bytes, bytes]]) -> tuple[bytes | None, b
                 headers[index] = (name, length)
         elif size == 17 and name.lower() == b"transfer-encoding":
             if chunked:
-                raise _remote_error("multiple Transfer-Encoding headers")
+                raise remote_error("multiple Transfer-Encoding headers")
             lowered = value.lower()
             if lowered != b"chunked":
-                raise _remote_error("Only Transfer-Encoding: chunked is supported")
+                raise remote_error("Only Transfer-Encoding: chunked is supported")
             chunked = True
             if lowered != value:
                 headers[index] = (name, lowered)
@@ -382,7 +371,7 @@ def _response_content_length(value: bytes) -> bytes:
     try:
         return _content_length(value)
     except httpcore.LocalProtocolError as exc:
-        raise _remote_error(str(exc)) from None
+        raise remote_error(str(exc)) from None
 
 
 def find_head_end(buffer: bytes, start: int = 0) -> int:
@@ -392,25 +381,25 @@ def find_head_end(buffer: bytes, start: int = 0) -> int:
     that starts with a blank line has no status line: RemoteProtocolError.
     """
     if buffer[:1] == b"\n" or buffer[:2] == b"\r\n":
-        raise _remote_error("no response line received")
+        raise remote_error("no response line received")
     end = buffer.find(b"\r\n\r\n", start)
     if end >= 0:
         # A bare LF may end lines too (h11 accepts it): a blank line made with one ends
         # the head first, if there is one before this CRLF CRLF.
         if buffer.find(b"\n\n", start, end) < 0 and buffer.find(b"\n\r\n", start, end + 3) < 0:
             return end + 4
-    match = _BLANK_LINE_RE.search(buffer, start)
+    match = BLANK_LINE_RE.search(buffer, start)
     return -1 if match is None else match.end()
 
 
 def check_incomplete_head(buffer: bytes) -> None:
     """Give up on a head that cannot become valid, or that is too large (as h11)."""
     if len(buffer) > MAX_HEAD_SIZE:
-        raise _remote_error("Receive buffer too long")
+        raise remote_error("Receive buffer too long")
     if buffer[0] < 0x21:
         # Not the start of a status line: e.g. a TLS record from a server that expected
         # https. Waiting for a blank line would only end in a timeout.
-        raise _remote_error(f"illegal status line: {bytes(buffer[:40])!r}")
+        raise remote_error(f"illegal status line: {bytes(buffer[:40])!r}")
 
 
 def parse_response_head(head: bytes) -> ResponseHead:
@@ -470,14 +459,14 @@ def parse_response_head(head: bytes) -> ResponseHead:
         # Unusual framing fields: the careful way (which may rewrite them, as h11).
         content_length, chunked = _framing_fields(headers)
     elif content_length is not None and len(content_length) > _MAX_LENGTH_DIGITS:
-        raise _remote_error("bad Content-Length")
+        raise remote_error("bad Content-Length")
     return ResponseHead(http_version, status, reason, headers, keep_alive, content_length, chunked)
 
 
 def _parse_status_line(line: bytes) -> tuple[bytes, int, bytes]:
     match = _STATUS_LINE_RE.fullmatch(line)
     if match is None:
-        raise _remote_error(f"illegal status line: {line!r}")
+        raise remote_error(f"illegal status line: {line!r}")
     version, status, reason = match.groups()
     return b"HTTP/" + version, int(status), reason or b""
 
@@ -489,7 +478,7 @@ def _parse_head_slowly(head: bytes) -> ResponseHead:
     if status_line.endswith(b"\r"):
         status_line = status_line[:-1]
     http_version, status, reason = _parse_status_line(status_line)
-    match = _BLANK_LINE_RE.search(head)
+    match = BLANK_LINE_RE.search(head)
     assert match is not None
     headers = _parse_fields_slowly(head[line_end + 1 : match.start() + 1])
     content_length, chunked = _framing_fields(headers)
@@ -517,7 +506,7 @@ def _parse_fields_slowly(block: bytes) -> list[tuple[bytes, bytes]]:
         if fold is not None:
             # RFC 9112 section 5.2: replace each obs-fold with a space.
             if not unfolded:
-                raise _remote_error("continuation line at start of headers")
+                raise remote_error("continuation line at start of headers")
             unfolded[-1] += b" " + line[fold.end() :]
         else:
             unfolded.append(bytearray(line))
@@ -525,7 +514,7 @@ def _parse_fields_slowly(block: bytes) -> list[tuple[bytes, bytes]]:
     for field_line in unfolded:
         match = _FIELD_RE.fullmatch(field_line)
         if match is None:
-            raise _remote_error(f"illegal header line: {bytes(field_line)!r}")
+            raise remote_error(f"illegal header line: {bytes(field_line)!r}")
         fields.append((bytes(match.group(1)), bytes(match.group(2))))
     return fields
 
@@ -533,170 +522,3 @@ def _parse_fields_slowly(block: bytes) -> list[tuple[bytes, bytes]]:
 def parse_trailer_fields(block: bytes) -> None:
     """Validate a chunked body's trailer section (its fields are not used)."""
     _parse_fields_slowly(block)
-
-
-# --- response bodies ------------------------------------------------------------------------
-
-
-class BodyReader:
-    """Turns received bytes into body bytes, and knows where the body ends.
-
-    `feed` returns the body bytes found in `data` (the same object when all of it is
-    body, so large reads are not copied); bytes past the end of the body are kept in
-    `extra`. `at_eof` is called when the connection closes before `done`.
-    """
-
-    __slots__ = ("done", "extra")
-
-    def __init__(self) -> None:
-        self.done = False
-        self.extra = b""
-
-    def feed(self, data: bytes) -> bytes:
-        raise NotImplementedError  # pragma: no cover
-
-    def at_eof(self) -> None:
-        raise NotImplementedError  # pragma: no cover
-
-
-class ContentLengthReader(BodyReader):
-    __slots__ = ("_length", "_remaining")
-
-    def __init__(self, length: int) -> None:
-        super().__init__()
-        self._length = length
-        self._remaining = length
-        self.done = length == 0
-
-    def feed(self, data: bytes) -> bytes:
-        remaining = self._remaining
-        if len(data) < remaining:
-            self._remaining = remaining - len(data)
-            return data
-        self._remaining = 0
-        self.done = True
-        if len(data) == remaining:
-            return data
-        self.extra = data[remaining:]
-        return data[:remaining]
-
-    def at_eof(self) -> None:
-        raise _remote_error(
-            "peer closed connection without sending complete message body "
-            f"(received {self._length - self._remaining} bytes, expected {self._length})"
-        )
-
-
-class UntilCloseReader(BodyReader):
-    """A body delimited by the end of the connection (RFC 9112 section 6.3, item 8)."""
-
-    __slots__ = ()
-
-    def feed(self, data: bytes) -> bytes:
-        return data
-
-    def at_eof(self) -> None:
-        self.done = True
-
-
-_IN_HEADER = 0  # expecting a chunk-size line
-_IN_DATA = 1  # inside chunk data
-_IN_FOOTER = 2  # expecting the CRLF after chunk data
-_IN_TRAILER = 3  # after the last chunk, expecting trailer fields and a blank line
-
-
-class ChunkedReader(BodyReader):
-    """The chunked transfer coding (RFC 9112 section 7.1), decoded as bytes arrive."""
-
-    __slots__ = ("_pending", "_remaining", "_state")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._state = _IN_HEADER
-        self._remaining = 0  # data bytes left in the current chunk
-        self._pending = b""  # an incomplete chunk-size line, footer or trailer
-
-    def feed(self, data: bytes) -> bytes:
-        if self._pending:
-            data = self._pending + data
-            self._pending = b""
-        # The common large-body case: the whole of `data` is chunk data.
-        if self._state == _IN_DATA and len(data) < self._remaining:
-            self._remaining -= len(data)
-            return data
-        out: list[bytes] = []
-        position = 0
-        size = len(data)
-        while position < size:
-            state = self._state
-            if state == _IN_DATA:
-                take = min(self._remaining, size - position)
-                out.append(data[position : position + take])
-                position += take
-                self._remaining -= take
-                if self._remaining == 0:
-                    self._state = _IN_FOOTER
-            elif state == _IN_HEADER:
-                line_end = data.find(b"\r\n", position)
-                if line_end < 0:
-                    self._keep_partial(data, position)
-                    break
-                match = _CHUNK_HEADER_RE.fullmatch(data, position, line_end + 2)
-                if match is None:
-                    raise _remote_error(f"illegal chunk header: {data[position : line_end + 2]!r}")
-                position = line_end + 2
-                # Chunk extensions (RFC 9112 section 7.1.1) are ignored, as h11 does.
-                self._remaining = int(match.group(1), 16)
-                self._state = _IN_DATA if self._remaining else _IN_TRAILER
-            elif state == _IN_FOOTER:
-                if size - position < 2:
-                    if data[position:] != b"\r"[: size - position]:
-                        raise _remote_error(
-                            f"malformed chunk footer: {data[position:]!r} (expected b'\\r\\n')"
-                        )
-                    self._pending = data[position:]
-                    break
-                if data[position : position + 2] != b"\r\n":
-                    raise _remote_error(
-                        f"malformed chunk footer: {data[position : position + 2]!r} "
-                        "(expected b'\\r\\n')"
-                    )
-                position += 2
-                self._state = _IN_HEADER
-            else:  # _IN_TRAILER
-                end = self._trailer_end(data, position)
-                if end < 0:
-                    self._keep_partial(data, position)
-                    break
-                position = end
-                self.done = True
-                self.extra = data[position:]
-                break
-        if len(out) == 1:
-            return out[0]
-        return b"".join(out)
-
-    def _trailer_end(self, data: bytes, position: int) -> int:
-        # No trailer fields: a blank line right away (CRLF or LF, as h11 accepts).
-        if data.startswith(b"\r\n", position):
-            return position + 2
-        if data.startswith(b"\n", position):
-            return position + 1
-        match = _BLANK_LINE_RE.search(data, position)
-        if match is None:
-            return -1
-        # The fields with their line ends, without the blank line.
-        parse_trailer_fields(data[position : match.start() + 1])
-        return match.end()
-
-    def _keep_partial(self, data: bytes, position: int) -> None:
-        pending = data[position:]
-        if len(pending) > MAX_HEAD_SIZE:
-            raise _remote_error("Receive buffer too long")
-        self._pending = pending
-
-    def at_eof(self) -> None:
-        raise _remote_error(
-            "peer closed connection without sending complete message body "
-            "(incomplete chunked read)"
-        )

@@ -53,7 +53,7 @@ import httpcore
 from httpcore._async.connection_pool import AsyncPoolRequest
 from httpcore._sync.connection_pool import PoolRequest
 
-from .http11 import create_async_connection, create_connection
+from .connection import create_async_connection, create_connection
 from .pool_entry import AsyncFastPoolEntry, FastPoolEntry
 from .socks import (
     AsyncClosingSocks5Connection,

@@ -142,8 +142,11 @@ class FastAsyncPoolRequest(AsyncPoolRequest):
         trio = sys.modules["trio"]
         self._waiter = trio.Event()
         try:
-            with trio.move_on_after(math.inf if timeout is None else timeout):
+            if timeout is None:
                 await self._waiter.wait()
+            else:
+                with trio.move_on_after(timeout):
+                    await self._waiter.wait()
         finally:
             self._waiter = None
         if self.connection is None:
