@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import signal
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +45,9 @@ CHUNK_SIZE = 64 * 1024
 
 class DownloadWriteError(Exception):
     """Writing, syncing or renaming the download file failed (an `OSError` underneath)."""
+
+
+_INTERRUPTS = {signal.SIGINT, signal.SIGTERM}
 
 
 def temporary_name(target: Path) -> Path:
@@ -138,8 +142,9 @@ class SpeedColumn(rich.progress.ProgressColumn):
         )
 
 
-def _progress(console: rich.console.Console) -> rich.progress.Progress:
-    return rich.progress.Progress(
+@contextlib.contextmanager
+def _progress(console: rich.console.Console) -> Iterator[rich.progress.Progress]:
+    progress = rich.progress.Progress(
         rich.progress.TextColumn("[progress.description]{task.description}"),
         rich.progress.BarColumn(bar_width=None),
         rich.progress.TaskProgressColumn(),
@@ -148,6 +153,22 @@ def _progress(console: rich.console.Console) -> rich.progress.Progress:
         rich.progress.TimeRemainingColumn(),
         console=console,
     )
+    # rich redraws from a thread of its own. A Ctrl-C that the kernel delivers to that
+    # thread does not interrupt the main thread's blocking read, which would then sit
+    # until the read timeout; threads inherit the signal mask, so the redraw thread is
+    # started with SIGINT and SIGTERM blocked and only the main thread receives them.
+    blockable = hasattr(signal, "pthread_sigmask")
+    if blockable:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, _INTERRUPTS)
+    try:
+        progress.start()
+    finally:
+        if blockable:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    try:
+        yield progress
+    finally:
+        progress.stop()
 
 
 def download_response(response: Response, target: Path, console: rich.console.Console) -> int:

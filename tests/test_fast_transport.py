@@ -199,7 +199,7 @@ def test_server_closing_idle_connection_is_noticed(mode: str) -> None:
         async def scenario(client: typing.Any) -> None:
             for _ in range(3):
                 assert (await client.get(server.url)).content == b"hello"
-                await anyio.sleep(0.05)  # the FIN arrives
+                await anyio.sleep(0.1)  # the FIN arrives
 
         run(mode, scenario)
     assert server.connections == 3

@@ -32,7 +32,7 @@ if typing.TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["TrioStream", "TrioTLSStream", "connect_tcp", "connect_unix_socket"]
 
-_RECV_SIZE = 64 * 1024  # see backend_sync.py
+_RECV_SIZE = 128 * 1024 - 256  # see backend_sync.py
 _YIELD_EVERY = 16
 
 
