@@ -27,6 +27,23 @@ _ASYNC_CONNECTION_ENTRY = httpcore.AsyncHTTPConnection.handle_async_request
 _CONNECTION_ENTRY = httpcore.HTTPConnection.handle_request
 
 
+def _wrong_origin(origin: httpcore.Origin, request: httpcore.Request) -> RuntimeError:
+    return RuntimeError(
+        f"Attempted to send request to {request.url.origin} on connection to {origin}"
+    )
+
+
+def _speaks_http2(
+    stream: httpcore.NetworkStream | httpcore.AsyncNetworkStream, http1: bool, http2: bool
+) -> bool:
+    """Whether a fresh connection speaks HTTP/2: chosen by ALPN during the TLS handshake
+    (RFC 9113 section 3.2), or the only protocol allowed (prior knowledge, section 3.3)."""
+    ssl_object = stream.get_extra_info("ssl_object")
+    if ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2":
+        return True
+    return http2 and not http1
+
+
 class AsyncFastHTTPConnection(httpcore.AsyncHTTPConnection):
     """httpcore's AsyncHTTPConnection, with `AsyncHTTP11Connection` for HTTP/1.1 and no
     lock once it is connected."""
@@ -42,31 +59,19 @@ class AsyncFastHTTPConnection(httpcore.AsyncHTTPConnection):
 
     async def _connect_once(self, request: httpcore.Request) -> httpcore.AsyncConnectionInterface:
         if not self.can_handle_request(request.url.origin):
-            raise RuntimeError(
-                f"Attempted to send request to {request.url.origin} on connection to "
-                f"{self._origin}"
-            )
+            raise _wrong_origin(self._origin, request)
         try:
             # Requests that share a maybe-HTTP/2 connection wait here for one to connect.
             async with self._request_lock:
                 if self._connection is None:
                     stream = await self._connect(request)
-                    ssl_object = stream.get_extra_info("ssl_object")
-                    http2_negotiated = (
-                        ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
+                    speaks_http2 = _speaks_http2(stream, self._http1, self._http2)
+                    connection_class = (
+                        AsyncHTTP2Connection if speaks_http2 else AsyncHTTP11Connection
                     )
-                    if http2_negotiated or (self._http2 and not self._http1):
-                        self._connection = AsyncHTTP2Connection(
-                            origin=self._origin,
-                            stream=stream,
-                            keepalive_expiry=self._keepalive_expiry,
-                        )
-                    else:
-                        self._connection = AsyncHTTP11Connection(
-                            origin=self._origin,
-                            stream=stream,
-                            keepalive_expiry=self._keepalive_expiry,
-                        )
+                    self._connection = connection_class(
+                        origin=self._origin, stream=stream, keepalive_expiry=self._keepalive_expiry
+                    )
         except BaseException:
             self._connect_failed = True
             raise
@@ -88,30 +93,17 @@ class FastHTTPConnection(httpcore.HTTPConnection):
 
     def _connect_once(self, request: httpcore.Request) -> httpcore.ConnectionInterface:
         if not self.can_handle_request(request.url.origin):
-            raise RuntimeError(
-                f"Attempted to send request to {request.url.origin} on connection to "
-                f"{self._origin}"
-            )
+            raise _wrong_origin(self._origin, request)
         try:
+            # Requests that share a maybe-HTTP/2 connection wait here for one to connect.
             with self._request_lock:
                 if self._connection is None:
                     stream = self._connect(request)
-                    ssl_object = stream.get_extra_info("ssl_object")
-                    http2_negotiated = (
-                        ssl_object is not None and ssl_object.selected_alpn_protocol() == "h2"
+                    speaks_http2 = _speaks_http2(stream, self._http1, self._http2)
+                    connection_class = HTTP2Connection if speaks_http2 else HTTP11Connection
+                    self._connection = connection_class(
+                        origin=self._origin, stream=stream, keepalive_expiry=self._keepalive_expiry
                     )
-                    if http2_negotiated or (self._http2 and not self._http1):
-                        self._connection = HTTP2Connection(
-                            origin=self._origin,
-                            stream=stream,
-                            keepalive_expiry=self._keepalive_expiry,
-                        )
-                    else:
-                        self._connection = HTTP11Connection(
-                            origin=self._origin,
-                            stream=stream,
-                            keepalive_expiry=self._keepalive_expiry,
-                        )
         except BaseException:
             self._connect_failed = True
             raise
