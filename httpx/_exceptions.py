@@ -23,7 +23,7 @@ StreamError (a RuntimeError)
 
 from __future__ import annotations
 
-import contextlib
+import types
 import typing
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -246,14 +246,26 @@ class RequestNotRead(StreamError):
         super().__init__(message)
 
 
-@contextlib.contextmanager
-def request_context(
-    request: Request | None = None,
-) -> typing.Iterator[None]:
-    """Attach `request` to any `RequestError` raised inside the block that lacks one."""
-    try:
-        yield
-    except RequestError as exc:
-        if request is not None and exc._request is None:
-            exc._request = request
-        raise
+class request_context:
+    """Attach `request` to any `RequestError` raised inside the block that lacks one.
+
+    Used as ``with request_context(request=...)``, as in httpx. A class rather than a
+    generator-based context manager: it wraps every read of a response body.
+    """
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: Request | None = None) -> None:
+        self._request = request
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: types.TracebackType | None,
+    ) -> None:
+        if isinstance(exc, RequestError) and self._request is not None and exc._request is None:
+            exc._request = self._request

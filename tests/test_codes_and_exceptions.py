@@ -75,3 +75,21 @@ def test_stream_error_messages_help() -> None:
     assert "closed" in str(httpx.StreamClosed())
     assert "read()" in str(httpx.ResponseNotRead())
     assert "read()" in str(httpx.RequestNotRead())
+
+
+def test_request_context_attaches_the_request_only_where_missing() -> None:
+    from httpx._exceptions import request_context
+
+    request = httpx.Request("GET", "https://example.org/")
+    other = httpx.Request("GET", "https://other.example/")
+    with pytest.raises(httpx.ReadError) as caught:
+        with request_context(request=request):
+            raise httpx.ReadError("boom")
+    assert caught.value.request is request
+    with pytest.raises(httpx.ReadError) as caught:
+        with request_context(request=request):
+            raise httpx.ReadError("boom", request=other)
+    assert caught.value.request is other
+    with pytest.raises(ValueError):
+        with request_context(request=request):
+            raise ValueError("not an httpx error")
