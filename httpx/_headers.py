@@ -281,6 +281,32 @@ class Headers(typing.MutableMapping[str, str]):
 
     __hash__ = None  # type: ignore[assignment]
 
+    # `headers | other` (not in httpx 0.28): like `dict | dict`, the right side wins. A
+    # name the right side has keeps only the right side's fields, all of them (repeated
+    # names included, in their order), placed after the left side's remaining fields;
+    # the left side's other fields are kept as they are. Exactly `copy()` + `update()`.
+
+    def __or__(self, other: HeaderTypes) -> Headers:
+        if not isinstance(other, (Headers, Mapping, list, tuple)):
+            return NotImplemented
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other: HeaderTypes) -> Headers:
+        # `{"a": "1"} | headers`: a new Headers, the Headers on the right winning.
+        if not isinstance(other, (Mapping, list, tuple)):
+            return NotImplemented
+        merged = Headers(other)
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other: HeaderTypes) -> Headers:
+        if not isinstance(other, (Headers, Mapping, list, tuple)):
+            return NotImplemented
+        self.update(other)
+        return self
+
     def __repr__(self) -> str:
         class_name = self.__class__.__name__
         encoding = self.encoding

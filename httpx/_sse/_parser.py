@@ -1,0 +1,243 @@
+"""The event-stream parser: bytes in, `ServerSentEvent`s out. Pure, no I/O.
+
+It implements the "event stream interpretation" of the WHATWG HTML standard
+(https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation)
+incrementally: the body may be cut anywhere, even inside a UTF-8 sequence, a CRLF pair
+or the leading byte order mark, and the events are the same.
+
+Work is done in bulk per chunk: the chunk's line ends are normalised and it is split
+with bytes methods (CR and LF never occur inside a UTF-8 sequence, so splitting bytes
+is splitting text), and text is decoded once per field value, not per character.
+
+Memory is bounded by `max_event_size` whatever the server sends: comments and ignored
+lines are dropped as they arrive, even when they never end, and the data of one event,
+like any single field line, may not grow past the limit (`SSEError`).
+"""
+
+from __future__ import annotations
+
+from ._models import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEError, check_max_event_size
+
+__all__ = ["EventStreamParser"]
+
+_BOM = b"\xef\xbb\xbf"  # U+FEFF in UTF-8: skipped once, at the start of the stream only
+_FIELDS = frozenset((b"event", b"data", b"id", b"retry"))
+_LONGEST_FIELD = max(len(name) for name in _FIELDS)
+_COLON = 0x3A
+# Python refuses to convert longer digit strings to int; a `retry` that long (hours of
+# digits) is ignored like a malformed one.
+_MAX_RETRY_DIGITS = 4300
+
+
+class EventStreamParser:
+    """Incremental parser of one event stream (one response body).
+
+    `feed()` takes the body's bytes as they arrive and returns the events they complete;
+    `end()` is called when the body ends. Both raise `SSEError` once an event exceeds
+    `max_event_size`; events completed in the same chunk before the oversized one are
+    returned first, and the error is raised by the next call.
+
+    `last_event_id` and `retry` are the state the WHATWG `EventSource` keeps across
+    reconnections: a parser for a new connection is created with the old one's values.
+    """
+
+    __slots__ = (
+        "_after_cr",
+        "_data",
+        "_data_size",
+        "_error",
+        "_event_retry",
+        "_event_type",
+        "_head",
+        "_id_buffer",
+        "_line",
+        "_max_event_size",
+        "_skipping",
+        "last_event_id",
+        "retry",
+    )
+
+    def __init__(
+        self,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        *,
+        last_event_id: str = "",
+        retry: int | None = None,
+    ) -> None:
+        check_max_event_size(max_event_size)
+        self._max_event_size = max_event_size
+        #: The event source's "last event ID string": updated at the end of every event
+        #: block (dispatched or not), never by an incomplete one.
+        self.last_event_id = last_event_id
+        #: The reconnection time, in milliseconds, as last set by a `retry` field.
+        self.retry = retry
+        self._id_buffer = last_event_id  # the last `id` of the current block, or before
+        self._head: bytes | None = b""  # the first bytes, until a BOM is ruled in or out
+        self._after_cr = False  # the input so far ends in CR: an LF next is no line end
+        self._line = bytearray()  # the incomplete last line of the input so far
+        self._skipping = False  # ...which is a comment or an ignored field: dropped
+        self._data: list[bytes] = []  # the data buffer, one item per `data` line
+        self._data_size = 0  # its size once joined with LFs, plus one
+        self._event_type = b""
+        self._event_retry: int | None = None
+        self._error: SSEError | None = None
+
+    @property
+    def buffered_bytes(self) -> int:
+        """How many bytes of the stream the parser holds (for tests of its bounds)."""
+        head = len(self._head) if self._head else 0
+        return head + len(self._line) + sum(len(data) for data in self._data)
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """The events completed by the next bytes of the stream."""
+        if self._error is not None:
+            raise self._error
+        if self._head is not None:
+            chunk = self._skip_bom(chunk)
+        if not chunk:
+            return []
+        if self._after_cr:
+            # A CRLF split between two chunks is one line end, already counted.
+            self._after_cr = False
+            if chunk[0] == 0x0A:
+                chunk = chunk[1:]
+                if not chunk:
+                    return []
+        if b"\r" in chunk:
+            self._after_cr = chunk[-1] == 0x0D
+            chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        lines = chunk.split(b"\n")
+        tail = lines.pop()  # the incomplete line after the last line end, maybe b""
+        events: list[ServerSentEvent] = []
+        if lines:
+            if self._skipping:
+                self._skipping = False
+                lines[0] = b":"  # the end of a line being dropped: a comment, in effect
+            elif self._line:
+                self._line += lines[0]
+                lines[0] = bytes(self._line)
+                self._line = bytearray()  # (not .clear(): let a long line's memory go)
+            try:
+                self._process(lines, events)
+            except SSEError as exc:
+                self._error = exc
+                if events:
+                    return events
+                raise
+        if tail and not self._skipping:
+            self._line += tail
+            self._check_incomplete_line()
+        return events
+
+    def end(self) -> None:
+        """The stream has ended: an incomplete event is discarded, never dispatched."""
+        if self._error is not None:
+            raise self._error
+        self._line = bytearray()
+        self._skipping = False
+        self._data = []
+        self._data_size = 0
+        self._event_type = b""
+        self._event_retry = None
+
+    def _skip_bom(self, chunk: bytes) -> bytes:
+        head = self._head + chunk if self._head else chunk
+        if len(head) < len(_BOM) and _BOM.startswith(head):
+            self._head = head  # too short to tell yet
+            return b""
+        self._head = None
+        return head[len(_BOM) :] if head.startswith(_BOM) else head
+
+    def _process(self, lines: list[bytes], events: list[ServerSentEvent]) -> None:
+        # Written as one loop with local variables: it runs once per line of the stream.
+        data = self._data
+        max_event_size = self._max_event_size
+        for line in lines:
+            if not line:
+                # A blank line ends the block: dispatch the event (WHATWG "dispatch the
+                # event"); the last event ID is updated even when nothing is dispatched.
+                self.last_event_id = self._id_buffer
+                if data:
+                    event_type = self._event_type
+                    events.append(
+                        ServerSentEvent(
+                            event_type.decode("utf-8", "replace") if event_type else "message",
+                            b"\n".join(data).decode("utf-8", "replace"),
+                            self.last_event_id,
+                            self._event_retry,
+                        )
+                    )
+                    data = self._data = []
+                    self._data_size = 0
+                self._event_type = b""
+                self._event_retry = None
+                continue
+            if line[0] == _COLON:
+                continue  # a comment
+            colon = line.find(b":")
+            if colon < 0:
+                name, value = line, b""  # a field name alone: its value is empty
+            else:
+                name = line[:colon]
+                # One space after the colon is not part of the value.
+                start = colon + 2 if line[colon + 1 : colon + 2] == b" " else colon + 1
+                value = line[start:]
+            if name == b"data":
+                self._data_size += len(value) + 1
+                if self._data_size > max_event_size + 1:
+                    raise _too_large(max_event_size)
+                data.append(value)
+            elif name == b"event":
+                self._check_value(value)
+                self._event_type = value
+            elif name == b"id":
+                self._check_value(value)
+                if b"\x00" not in value:  # an id holding NUL is ignored
+                    self._id_buffer = value.decode("utf-8", "replace")
+            elif name == b"retry":
+                self._check_value(value)
+                # Only ASCII digits (bytes.isdigit() is ASCII-only; b"" is not digits).
+                if value.isdigit():
+                    digits = value.lstrip(b"0") or b"0"
+                    if len(digits) <= _MAX_RETRY_DIGITS:
+                        self.retry = self._event_retry = int(digits)
+            # Any other field is ignored.
+
+    def _check_value(self, value: bytes) -> None:
+        if len(value) > self._max_event_size:
+            raise _too_large(self._max_event_size)
+
+    def _check_incomplete_line(self) -> None:
+        """Drop the incomplete line if it is one that will be ignored, or fail if it is
+        already too large: only the fields that make an event are kept in memory."""
+        line = self._line
+        if line[0] == _COLON:
+            self._drop_line()
+            return
+        colon = line.find(b":", 0, _LONGEST_FIELD + 1)
+        if colon < 0:
+            if len(line) > _LONGEST_FIELD:
+                self._drop_line()  # a name longer than any field's: an ignored field
+            return
+        name = bytes(line[:colon])
+        if name not in _FIELDS:
+            self._drop_line()
+            return
+        value_size = len(line) - colon - 1
+        room = self._max_event_size
+        if name == b"data":
+            room -= self._data_size
+        if value_size > room + 1:  # (+1: the optional space after the colon)
+            self._error = _too_large(self._max_event_size)
+            raise self._error
+
+    def _drop_line(self) -> None:
+        self._line = bytearray()
+        self._skipping = True
+
+
+def _too_large(max_event_size: int) -> SSEError:
+    return SSEError(
+        f"Server-sent event larger than max_event_size ({max_event_size} bytes): "
+        "the stream was closed."
+    )
