@@ -27,6 +27,8 @@ _COLON = 0x3A
 # Python refuses to convert longer digit strings to int; a `retry` that long (hours of
 # digits) is ignored like a malformed one.
 _MAX_RETRY_DIGITS = 4300
+# Builds a ServerSentEvent from a 4-tuple without the named tuple's keyword handling.
+_new_event = tuple.__new__
 
 
 class EventStreamParser:
@@ -149,31 +151,44 @@ class EventStreamParser:
         return head[len(_BOM) :] if head.startswith(_BOM) else head
 
     def _process(self, lines: list[bytes], events: list[ServerSentEvent]) -> None:
-        # Written as one loop with local variables: it runs once per line of the stream.
+        # One loop over local variables, stored back at the end: it runs once per line
+        # of the stream. (On an error the parser is done with, so nothing is stored.)
         data = self._data
-        max_event_size = self._max_event_size
+        data_size = self._data_size
+        event_type = self._event_type
+        event_retry = self._event_retry
+        id_buffer = self._id_buffer
+        last_event_id = self.last_event_id
+        limit = self._max_event_size
+        new_event = _new_event
         for line in lines:
             if not line:
                 # A blank line ends the block: dispatch the event (WHATWG "dispatch the
                 # event"); the last event ID is updated even when nothing is dispatched.
-                self.last_event_id = self._id_buffer
+                last_event_id = id_buffer
                 if data:
-                    event_type = self._event_type
-                    events.append(
-                        ServerSentEvent(
-                            event_type.decode("utf-8", "replace") if event_type else "message",
-                            b"\n".join(data).decode("utf-8", "replace"),
-                            self.last_event_id,
-                            self._event_retry,
-                        )
+                    text = data[0] if len(data) == 1 else b"\n".join(data)
+                    event = (
+                        event_type.decode("utf-8", "replace") if event_type else "message",
+                        text.decode("utf-8", "replace"),
+                        id_buffer,
+                        event_retry,
                     )
-                    data = self._data = []
-                    self._data_size = 0
-                self._event_type = b""
-                self._event_retry = None
+                    events.append(new_event(ServerSentEvent, event))
+                    data = []
+                    data_size = 0
+                event_type = b""
+                event_retry = None
                 continue
             if line[0] == _COLON:
                 continue  # a comment
+            if line.startswith(b"data: "):  # the usual line, taken without the search
+                value = line[6:]
+                data_size += len(value) + 1
+                if data_size > limit + 1:
+                    raise _too_large(limit)
+                data.append(value)
+                continue
             colon = line.find(b":")
             if colon < 0:
                 name, value = line, b""  # a field name alone: its value is empty
@@ -183,29 +198,30 @@ class EventStreamParser:
                 start = colon + 2 if line[colon + 1 : colon + 2] == b" " else colon + 1
                 value = line[start:]
             if name == b"data":
-                self._data_size += len(value) + 1
-                if self._data_size > max_event_size + 1:
-                    raise _too_large(max_event_size)
+                data_size += len(value) + 1
+                if data_size > limit + 1:
+                    raise _too_large(limit)
                 data.append(value)
+            elif name not in _FIELDS:
+                continue  # any other field is ignored
+            elif len(value) > limit:
+                raise _too_large(limit)
             elif name == b"event":
-                self._check_value(value)
-                self._event_type = value
+                event_type = value
             elif name == b"id":
-                self._check_value(value)
                 if b"\x00" not in value:  # an id holding NUL is ignored
-                    self._id_buffer = value.decode("utf-8", "replace")
-            elif name == b"retry":
-                self._check_value(value)
-                # Only ASCII digits (bytes.isdigit() is ASCII-only; b"" is not digits).
-                if value.isdigit():
-                    digits = value.lstrip(b"0") or b"0"
-                    if len(digits) <= _MAX_RETRY_DIGITS:
-                        self.retry = self._event_retry = int(digits)
-            # Any other field is ignored.
-
-    def _check_value(self, value: bytes) -> None:
-        if len(value) > self._max_event_size:
-            raise _too_large(self._max_event_size)
+                    id_buffer = value.decode("utf-8", "replace")
+            # `retry`: only ASCII digits (bytes.isdigit() is ASCII-only; b"" is not digits).
+            elif value.isdigit():
+                digits = value.lstrip(b"0") or b"0"
+                if len(digits) <= _MAX_RETRY_DIGITS:
+                    self.retry = event_retry = int(digits)
+        self._data = data
+        self._data_size = data_size
+        self._event_type = event_type
+        self._event_retry = event_retry
+        self._id_buffer = id_buffer
+        self.last_event_id = last_event_id
 
     def _check_incomplete_line(self) -> None:
         """Drop the incomplete line if it is one that will be ignored, or fail if it is
