@@ -44,9 +44,12 @@ class EventReader:
             return self._read()
         except StopIteration:
             raise
-        except BaseException:
+        except BaseException as exc:
             # Whatever failed (the server, the parser, a cancellation), the response is
             # released now, not when the source is closed.
+            request = self._state.response._request
+            if isinstance(exc, SSEError) and exc._request is None and request is not None:
+                exc.request = request  # (the parser knows no request)
             self.close()
             raise
 
