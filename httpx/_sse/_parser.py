@@ -24,6 +24,7 @@ _BOM = b"\xef\xbb\xbf"  # U+FEFF in UTF-8: skipped once, at the start of the str
 _FIELDS = frozenset((b"event", b"data", b"id", b"retry"))
 _LONGEST_FIELD = max(len(name) for name in _FIELDS)
 _COLON = 0x3A
+_SPACE = 0x20
 # Python refuses to convert longer digit strings to int; a `retry` that long (hours of
 # digits) is ignored like a malformed one.
 _MAX_RETRY_DIGITS = 4300
@@ -55,6 +56,7 @@ class EventStreamParser:
         "_line",
         "_max_event_size",
         "_skipping",
+        "_type_cache",
         "last_event_id",
         "retry",
     )
@@ -83,6 +85,8 @@ class EventStreamParser:
         self._event_type = b""
         self._event_retry: int | None = None
         self._error: SSEError | None = None
+        # The last event type decoded, as (bytes, text): streams repeat their types.
+        self._type_cache = (b"", "message")
 
     @property
     def buffered_bytes(self) -> int:
@@ -152,7 +156,8 @@ class EventStreamParser:
 
     def _process(self, lines: list[bytes], events: list[ServerSentEvent]) -> None:
         # One loop over local variables, stored back at the end: it runs once per line
-        # of the stream. (On an error the parser is done with, so nothing is stored.)
+        # of the stream, so every operation in it counts. (After an error the parser is
+        # done with, so nothing needs storing then.)
         data = self._data
         data_size = self._data_size
         event_type = self._event_type
@@ -160,57 +165,46 @@ class EventStreamParser:
         id_buffer = self._id_buffer
         last_event_id = self.last_event_id
         limit = self._max_event_size
-        new_event = _new_event
+        type_bytes, type_text = self._type_cache
         for line in lines:
             if not line:
                 # A blank line ends the block: dispatch the event (WHATWG "dispatch the
                 # event"); the last event ID is updated even when nothing is dispatched.
                 last_event_id = id_buffer
                 if data:
-                    text = data[0] if len(data) == 1 else b"\n".join(data)
-                    event = (
-                        event_type.decode("utf-8", "replace") if event_type else "message",
-                        text.decode("utf-8", "replace"),
-                        id_buffer,
-                        event_retry,
-                    )
-                    events.append(new_event(ServerSentEvent, event))
+                    if event_type != type_bytes:
+                        type_bytes, type_text = event_type, _text(event_type) or "message"
+                    joined = data[0] if len(data) == 1 else b"\n".join(data)
+                    try:
+                        text = joined.decode()  # (strict is the fast path)
+                    except UnicodeDecodeError:
+                        text = joined.decode("utf-8", "replace")
+                    event = (type_text, text, id_buffer, event_retry)
+                    events.append(_new_event(ServerSentEvent, event))
                     data = []
                     data_size = 0
                 event_type = b""
                 event_retry = None
                 continue
-            if line[0] == _COLON:
-                continue  # a comment
-            if line.startswith(b"data: "):  # the usual line, taken without the search
-                value = line[6:]
-                data_size += len(value) + 1
-                if data_size > limit + 1:
-                    raise _too_large(limit)
-                data.append(value)
-                continue
-            colon = line.find(b":")
-            if colon < 0:
-                name, value = line, b""  # a field name alone: its value is empty
-            else:
-                name = line[:colon]
-                # One space after the colon is not part of the value.
-                start = colon + 2 if line[colon + 1 : colon + 2] == b" " else colon + 1
-                value = line[start:]
+            # A line without a colon is a field name alone: its value is empty. A line
+            # starting with a colon is a comment: its name is empty.
+            name, _, value = line.partition(b":")
+            if value and value[0] == _SPACE:
+                value = value[1:]  # one space after the colon is not part of the value
             if name == b"data":
                 data_size += len(value) + 1
                 if data_size > limit + 1:
                     raise _too_large(limit)
                 data.append(value)
             elif name not in _FIELDS:
-                continue  # any other field is ignored
+                continue  # a comment, or a field to ignore
             elif len(value) > limit:
                 raise _too_large(limit)
             elif name == b"event":
                 event_type = value
             elif name == b"id":
                 if b"\x00" not in value:  # an id holding NUL is ignored
-                    id_buffer = value.decode("utf-8", "replace")
+                    id_buffer = _text(value)
             # `retry`: only ASCII digits (bytes.isdigit() is ASCII-only; b"" is not digits).
             elif value.isdigit():
                 digits = value.lstrip(b"0") or b"0"
@@ -222,6 +216,7 @@ class EventStreamParser:
         self._event_retry = event_retry
         self._id_buffer = id_buffer
         self.last_event_id = last_event_id
+        self._type_cache = (type_bytes, type_text)
 
     def _check_incomplete_line(self) -> None:
         """Drop the incomplete line if it is one that will be ignored, or fail if it is
@@ -250,6 +245,14 @@ class EventStreamParser:
     def _drop_line(self) -> None:
         self._line = bytearray()
         self._skipping = True
+
+
+def _text(value: bytes) -> str:
+    """WHATWG's UTF-8 decode: invalid sequences become U+FFFD (BOMs were dealt with)."""
+    try:
+        return value.decode()  # (strict is the fast path)
+    except UnicodeDecodeError:
+        return value.decode("utf-8", "replace")
 
 
 def _too_large(max_event_size: int) -> SSEError:
