@@ -7,6 +7,7 @@ and on trio. Disconnects and reconnection are in test_sse_reconnect.py.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import json
 import ssl
@@ -16,6 +17,7 @@ from collections.abc import Awaitable, Callable, Iterator
 
 import anyio
 import pytest
+import sniffio
 
 import httpx
 from httpx import ServerSentEvent as Event
@@ -266,6 +268,8 @@ def test_leaving_early_closes_the_stream_and_the_client_goes_on(
 
 @pytest.mark.anyio
 async def test_cancelling_a_read_releases_the_connection(sse_server: UvicornServer) -> None:
+    asyncio_running = sniffio.current_async_library() == "asyncio"
+    tasks_before = asyncio.all_tasks() if asyncio_running else set()
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=1)) as client:
         received: list[Event] = []
         with anyio.CancelScope() as scope:
@@ -283,6 +287,8 @@ async def test_cancelling_a_read_releases_the_connection(sse_server: UvicornServ
         with anyio.fail_after(5):
             response = await client.get(sse_server.url_for("/ticks?n=1"))
         assert response.text == 'id: 1\nevent: tick\ndata: {"tick": 1}\n\n'
+    if asyncio_running:
+        assert asyncio.all_tasks() == tasks_before  # nothing left running
     gc.collect()
 
 
