@@ -306,6 +306,7 @@ streams = st.lists(st.sampled_from(PIECES), max_size=40).map(b"".join)
 @given(streams, st.lists(st.integers(0, 200), max_size=12))
 @example(b"\xef\xbb\xbfdata: a\r\n\r\n", [1, 2, 9, 10])
 @example(b"data: a\r\n\r\n", [8, 10])
+@example(b"data: a\r\ndata: b\r\n\r\n", [8])  # a CRLF split: one line end, not two
 def test_any_stream_cut_anywhere_matches_the_rules(stream: bytes, points: list[int]) -> None:
     assert parse(cut(stream, points)) == reference(stream)
 
