@@ -1,7 +1,7 @@
 """httpx: a next generation HTTP client for Python, with sync and async APIs."""
 
 from .__version__ import __description__, __title__, __version__
-from ._api import delete, get, head, options, patch, post, put, request, stream
+from ._api import delete, get, head, options, patch, post, put, query, request, stream
 from ._auth import Auth, BasicAuth, DigestAuth, NetRCAuth
 from ._client import USE_CLIENT_DEFAULT, AsyncClient, Client
 from ._config import Limits, Proxy, Timeout, create_ssl_context
@@ -39,6 +39,7 @@ from ._exceptions import (
 from ._exceptions import DecodedSizeExceeded as DecodedSizeExceeded
 from ._main import main
 from ._models import Cookies, Headers, Request, Response
+from ._sse import EventSource, Reconnect, ServerSentEvent, SSEError
 from ._status_codes import codes
 from ._transports.asgi import ASGITransport
 from ._transports.base import AsyncBaseTransport, BaseTransport
@@ -46,7 +47,7 @@ from ._transports.default import AsyncHTTPTransport, HTTPTransport
 from ._transports.mock import MockTransport
 from ._transports.wsgi import WSGITransport
 from ._types import AsyncByteStream, SyncByteStream
-from ._urls import URL, QueryParams
+from ._urls import URL, Origin, QueryParams
 
 __all__ = [
     "__description__",
@@ -72,6 +73,7 @@ __all__ = [
     "DecodingError",
     "delete",
     "DigestAuth",
+    "EventSource",
     "get",
     "head",
     "Headers",
@@ -86,6 +88,7 @@ __all__ = [
     "NetRCAuth",
     "NetworkError",
     "options",
+    "Origin",
     "patch",
     "PoolTimeout",
     "post",
@@ -93,15 +96,19 @@ __all__ = [
     "Proxy",
     "ProxyError",
     "put",
+    "query",
     "QueryParams",
     "ReadError",
     "ReadTimeout",
+    "Reconnect",
     "RemoteProtocolError",
     "request",
     "Request",
     "RequestError",
     "RequestNotRead",
     "Response",
+    "ServerSentEvent",
+    "SSEError",
     "ResponseNotRead",
     "stream",
     "StreamClosed",

@@ -28,7 +28,18 @@ from ._urls import URL
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
 
-__all__ = ["delete", "get", "head", "options", "patch", "post", "put", "request", "stream"]
+__all__ = [
+    "delete",
+    "get",
+    "head",
+    "options",
+    "patch",
+    "post",
+    "put",
+    "query",
+    "request",
+    "stream",
+]
 
 
 def request(
@@ -357,5 +368,43 @@ def delete(
         follow_redirects=follow_redirects,
         timeout=timeout,
         verify=verify,
+        trust_env=trust_env,
+    )
+
+
+def query(
+    url: URL | str,
+    *,
+    content: RequestContent | None = None,
+    data: RequestData | None = None,
+    files: RequestFiles | None = None,
+    json: typing.Any | None = None,
+    params: QueryParamTypes | None = None,
+    headers: HeaderTypes | None = None,
+    cookies: CookieTypes | None = None,
+    auth: AuthTypes | None = None,
+    proxy: ProxyTypes | None = None,
+    follow_redirects: bool = False,
+    verify: ssl.SSLContext | str | bool = True,
+    timeout: TimeoutTypes = DEFAULT_TIMEOUT_CONFIG,
+    trust_env: bool = True,
+) -> Response:
+    """Send a `QUERY` request: like `GET`, safe and idempotent, but with a body that
+    says what to query (IETF draft "The HTTP QUERY Method"). Not in httpx 0.28."""
+    return request(
+        "QUERY",
+        url,
+        content=content,
+        data=data,
+        files=files,
+        json=json,
+        params=params,
+        headers=headers,
+        cookies=cookies,
+        auth=auth,
+        proxy=proxy,
+        follow_redirects=follow_redirects,
+        verify=verify,
+        timeout=timeout,
         trust_env=trust_env,
     )

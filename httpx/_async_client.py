@@ -20,6 +20,7 @@ from ._base_client import (
 from ._config import DEFAULT_LIMITS, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_CONFIG, Limits, Proxy
 from ._flow import run_async, send_flow
 from ._models import Request, Response
+from ._sse import DEFAULT_MAX_EVENT_SIZE, EventSource, Reconnect, aopen_event_source
 from ._transports.base import AsyncBaseTransport
 from ._transports.default import AsyncHTTPTransport
 from ._types import (
@@ -496,6 +497,90 @@ class AsyncClient(BaseClient):
             follow_redirects=follow_redirects,
             timeout=timeout,
             extensions=extensions,
+        )
+
+    async def query(
+        self,
+        url: URL | str,
+        *,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: typing.Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+    ) -> Response:
+        """Send a `QUERY` request: safe and idempotent like `GET` (RFC 9110 section 9.2),
+        with a body that says what to query (IETF draft "The HTTP QUERY Method")."""
+        return await self.request(
+            "QUERY",
+            url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+        )
+
+    def sse(
+        self,
+        url: URL | str,
+        *,
+        method: str = "GET",
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: RequestFiles | None = None,
+        json: typing.Any | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        reconnect: Reconnect | None = None,
+    ) -> contextlib.AbstractAsyncContextManager[EventSource]:
+        """Open a stream of server-sent events: `async with client.sse(url) as source:
+        async for event in source: ...`.
+
+        Sends `Accept: text/event-stream` and `Cache-Control: no-store` (your `headers`
+        win) and yields an `EventSource`, closed when the block exits. `max_event_size`
+        bounds each event's data, in bytes; `reconnect=httpx.Reconnect(...)` resumes the
+        stream with `Last-Event-ID` when the connection is lost or the stream ends.
+        The "Server-sent events" page of the documentation has the details.
+        """
+        options = dict(
+            method=method,
+            url=url,
+            content=content,
+            data=data,
+            files=files,
+            json=json,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            timeout=timeout,
+            extensions=extensions,
+        )
+        return aopen_event_source(
+            self,
+            options,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            max_event_size=max_event_size,
+            reconnect=reconnect,
         )
 
     async def aclose(self) -> None:

@@ -106,6 +106,12 @@ class Headers(typing.MutableMapping[str, str]):
 
     Stored as a list of (raw name, lower-cased name, value) byte triples, so that the
     wire form is available without re-encoding and lookups need no case folding.
+
+    Beyond httpx 0.28: `headers | other` (`other` any mapping, list of pairs or
+    `Headers`) is a new `Headers` in which, as with `dict | dict`, the right side wins:
+    for each name `other` has, all of its fields replace all of ours (repeated names
+    kept, in order, after our remaining fields). `other | headers` likewise, and
+    `headers |= other` updates in place.
     """
 
     _list: list[tuple[bytes, bytes, bytes]]
@@ -281,6 +287,29 @@ class Headers(typing.MutableMapping[str, str]):
 
     __hash__ = None  # type: ignore[assignment]
 
+    # `headers | other` (not in httpx 0.28): like `dict | dict`, the right side wins. A
+    # name the right side has keeps only the right side's fields, all of them (repeated
+    # names included, in their order), placed after the left side's remaining fields;
+    # the left side's other fields are kept as they are: `copy()` then `update()`.
+
+    def __or__(self, other: HeaderTypes) -> Headers:
+        if not isinstance(other, (Headers, Mapping, list, tuple)):
+            return NotImplemented
+        return _merged(self, Headers(other))
+
+    def __ror__(self, other: HeaderTypes) -> Headers:
+        # `{"a": "1"} | headers`: a new Headers, the Headers on the right winning.
+        if not isinstance(other, (Mapping, list, tuple)):
+            return NotImplemented
+        return _merged(Headers(other), self)
+
+    def __ior__(self, other: HeaderTypes) -> Headers:
+        if not isinstance(other, (Headers, Mapping, list, tuple)):
+            return NotImplemented
+        merged = _merged(self, Headers(other))
+        self._list, self._encoding = merged._list, merged._encoding
+        return self
+
     def __repr__(self) -> str:
         class_name = self.__class__.__name__
         encoding = self.encoding
@@ -296,6 +325,16 @@ class Headers(typing.MutableMapping[str, str]):
         if len(as_dict) == len(items):
             return f"{class_name}({as_dict!r}{encoding_str})"
         return f"{class_name}({items!r}{encoding_str})"
+
+
+def _merged(left: Headers, right: Headers) -> Headers:
+    names = {key for _, key, _ in right._list}
+    merged = Headers()
+    merged._list = [item for item in left._list if item[1] not in names] + right._list
+    # The decoding of both sides is kept when they agree; else it is worked out anew
+    # from the merged bytes (a cached "ascii" of one side may not fit the other's).
+    merged._encoding = left._encoding if left._encoding == right._encoding else None
+    return merged
 
 
 def _lookup_key(key: str | bytes) -> bytes:

@@ -6,6 +6,7 @@ typed keyword arguments, str/bytes views of each component and immutable query p
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import typing
 from urllib.parse import parse_qs
@@ -13,9 +14,17 @@ from urllib.parse import parse_qs
 from ._exceptions import InvalidURL
 from ._primitives import primitive_value_to_str
 from ._types import PrimitiveData, QueryParamTypes
-from ._urlparse import ParseResult, decode_host, resolve, unquote, urlencode, urlparse
+from ._urlparse import (
+    DEFAULT_PORTS,
+    ParseResult,
+    decode_host,
+    resolve,
+    unquote,
+    urlencode,
+    urlparse,
+)
 
-__all__ = ["URL", "QueryParams", "RawURL"]
+__all__ = ["URL", "Origin", "QueryParams", "RawURL"]
 
 
 class RawURL(typing.NamedTuple):
@@ -194,6 +203,19 @@ class URL:
         return RawURL(self.raw_scheme, self.raw_host, self.port, self.raw_path)
 
     @property
+    def origin(self) -> Origin:
+        """The URL's origin (RFC 6454): scheme, host and effective port.
+
+        `URL("https://example.com/a").origin == URL("https://EXAMPLE.com:443/b").origin`.
+        A relative URL, or one without a host (`file:///...`), has none: `InvalidURL`.
+        """
+        parsed = self._uri_reference
+        if not (parsed.scheme and parsed.host):
+            raise InvalidURL(f"{self!r} has no origin: it has no scheme or no host.")
+        port = parsed.port if parsed.port is not None else DEFAULT_PORTS.get(parsed.scheme)
+        return Origin(parsed.scheme, self.host, port)
+
+    @property
     def is_absolute_url(self) -> bool:
         """True when the URL names a scheme and host to connect to."""
         return bool(self._uri_reference.scheme and self._uri_reference.host)
@@ -278,6 +300,28 @@ class URL:
                 parsed.has_authority,
             )
         return f"{self.__class__.__name__}({str(parsed)!r})"
+
+
+@dataclasses.dataclass(frozen=True)
+class Origin:
+    """The origin of a URL (RFC 6454 section 4): what `URL.origin` returns.
+
+    An immutable value: equal (and hashing equal) when scheme, host and port are.
+    `port` is the effective port: a URL's default port (http 80, https 443, ...) is
+    filled in, so `https://example.com` and `https://example.com:443` share an origin;
+    it is `None` only for a scheme without a default port and a URL without one.
+    `host` is as `URL.host` gives it (lower case; an international name in Unicode).
+    `str(origin)` is the ASCII serialization of RFC 6454 section 6.2, such as
+    `"https://example.com"` (the default port left out), as an `Origin` header holds.
+    """
+
+    scheme: str
+    host: str
+    port: int | None
+
+    def __str__(self) -> str:
+        netloc = URL(scheme=self.scheme, host=self.host, port=self.port).netloc
+        return f"{self.scheme}://{netloc.decode('ascii')}"
 
 
 class QueryParams(typing.Mapping[str, str]):

@@ -15,6 +15,7 @@ SNAPSHOT_PATH = (
     pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "httpx-0.28-api.json"
 )
 SNAPSHOT = json.loads(SNAPSHOT_PATH.read_text())
+DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
 MEMBERS: dict[str, typing.Any] = SNAPSHOT["members"]
 
 # Where our annotations are written exactly as httpx 0.28 writes them, compare them too.
@@ -35,8 +36,46 @@ EXACT_ANNOTATIONS = {
 }
 
 
+# Our additions to httpx 0.28's `__all__`, under the names httpx2 gives them (each is
+# listed in docs/compatibility.md and described in the API reference).
+ADDED_NAMES = {
+    "EventSource": "class",
+    "Origin": "class",
+    "query": "function",
+    "Reconnect": "class",
+    "ServerSentEvent": "class",
+    "SSEError": "exception",
+}
+# Methods added to classes of httpx 0.28 (sync and async twins alike).
+ADDED_METHODS = {"Client": ["query", "sse"], "AsyncClient": ["query", "sse"]}
+ADDED_PROPERTIES = {"URL": ["origin"]}
+
+
 def test_all_matches_snapshot() -> None:
-    assert sorted(httpx.__all__) == SNAPSHOT["all"]
+    assert len(httpx.__all__) == len(set(httpx.__all__))
+    assert sorted(set(httpx.__all__) - set(ADDED_NAMES)) == SNAPSHOT["all"]
+    assert set(ADDED_NAMES) <= set(httpx.__all__)
+    assert not set(ADDED_NAMES) & set(MEMBERS)
+
+
+def test_additions_are_real_and_documented() -> None:
+    compatibility = (DOCS / "compatibility.md").read_text(encoding="utf-8")
+    api = (DOCS / "api.md").read_text(encoding="utf-8")
+    for name, kind in ADDED_NAMES.items():
+        value = getattr(httpx, name)
+        if kind == "function":
+            assert inspect.isfunction(value), name
+        else:
+            assert isinstance(value, type), name
+            assert issubclass(value, Exception) == (kind == "exception"), name
+        assert value.__module__ == "httpx", name
+        assert f"`httpx.{name}" in compatibility, name
+        assert f"::: httpx.{name}\n" in api, name
+    for owner, methods in {**ADDED_METHODS, **ADDED_PROPERTIES}.items():
+        for method in methods:
+            assert hasattr(getattr(httpx, owner), method), (owner, method)
+            assert f"{owner}.{method}" in compatibility, (owner, method)
+            assert method not in (MEMBERS[owner].get("methods") or {}), (owner, method)
 
 
 def test_every_name_is_real() -> None:
@@ -160,7 +199,8 @@ def test_codes_snapshot() -> None:
 def test_sync_and_async_clients_agree() -> None:
     # Every public method of Client has an AsyncClient twin with the same parameters.
     twins = {"close": "aclose", "__enter__": "__aenter__", "__exit__": "__aexit__"}
-    for method_name in ["request", "stream", "send", "build_request", *twins, "get", "post"]:
+    methods = ["request", "stream", "send", "build_request", *twins, "get", "post", "query", "sse"]
+    for method_name in methods:
         sync_method = getattr(httpx.Client, method_name)
         async_method = getattr(httpx.AsyncClient, twins.get(method_name, method_name))
         sync_params = list(inspect.signature(sync_method).parameters.values())
@@ -168,7 +208,19 @@ def test_sync_and_async_clients_agree() -> None:
         assert [(p.name, p.default) for p in sync_params] == [
             (p.name, p.default) for p in async_params
         ], method_name
-    for verb in ["get", "options", "head", "post", "put", "patch", "delete", "request", "send"]:
+    verbs = [
+        "get",
+        "options",
+        "head",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "query",
+        "request",
+        "send",
+    ]
+    for verb in verbs:
         assert inspect.iscoroutinefunction(getattr(httpx.AsyncClient, verb)), verb
         assert not inspect.iscoroutinefunction(getattr(httpx.Client, verb)), verb
 

@@ -527,6 +527,70 @@ async def upload(request: Request) -> Response:
     )
 
 
+# --- server-sent events (docs/sse.md) ----------------------------------------------------
+
+EVENT_STREAM = [("content-type", "text/event-stream"), ("cache-control", "no-store")]
+CHAT_DELTAS = ["Hel", "lo, ", "wor", "ld!"]
+
+
+def _sse_after(request: Request) -> int:
+    """The number after the Last-Event-ID the client sent (1 if none)."""
+    last = request.header("last-event-id") or ""
+    return int(last) + 1 if last.isdigit() else 1
+
+
+def _sse_tick(number: int) -> bytes:
+    return f'id: {number}\nevent: tick\ndata: {{"tick": {number}}}\n\n'.encode()
+
+
+@route("/sse/ticks")
+async def sse_ticks(request: Request) -> Response:
+    """?n= (at most 1000) numbered "tick" events, after the Last-Event-ID sent."""
+    count = request.query_value("n", "3")
+    if not count.isdigit() or int(count) > MAX_CHUNKS:
+        return text(f"n must be 0..{MAX_CHUNKS}", 400)
+    first = _sse_after(request)
+
+    async def events() -> AsyncIterator[bytes]:
+        for number in range(first, first + int(count)):
+            yield _sse_tick(number)
+
+    return Response(200, headers=EVENT_STREAM, stream=events())
+
+
+@route("/sse/chat")
+async def sse_chat(request: Request) -> Response:
+    """A chat completion streamed as an LLM API does: JSON deltas, then [DONE]."""
+
+    async def events() -> AsyncIterator[bytes]:
+        yield b": streaming\n\n"
+        for delta in CHAT_DELTAS:
+            yield f"data: {json.dumps({'delta': delta})}\n\n".encode()
+        yield b"data: [DONE]\n\n"
+
+    return Response(200, headers=EVENT_STREAM, stream=events())
+
+
+@route("/sse/resume")
+async def sse_resume(request: Request) -> Response:
+    """?total= (default 6) tick events, ?per= (default 2) per connection, resuming after
+    the Last-Event-ID; each stream ends cleanly and asks for reconnections within 10 ms.
+    Once all are sent: 204 No Content, "no more events"."""
+    total, per = request.query_value("total", "6"), request.query_value("per", "2")
+    if not (total.isdigit() and per.isdigit()) or int(total) > MAX_CHUNKS or int(per) < 1:
+        return text(f"total must be 0..{MAX_CHUNKS}, per at least 1", 400)
+    first = _sse_after(request)
+    if first > int(total):
+        return Response(204)
+
+    async def events() -> AsyncIterator[bytes]:
+        yield b"retry: 10\n\n"
+        for number in range(first, min(first + int(per), int(total) + 1)):
+            yield _sse_tick(number)
+
+    return Response(200, headers=EVENT_STREAM, stream=events())
+
+
 # --- the ASGI entry point ----------------------------------------------------------------
 
 
