@@ -2,6 +2,9 @@
 
 from .__version__ import __description__, __title__, __version__
 from ._api import delete, get, head, options, patch, post, put, request, stream
+
+# Ours, beyond httpx 0.28 (kept out of `__all__`, see below): WebSockets.
+from ._api import websocket as websocket
 from ._auth import Auth, BasicAuth, DigestAuth, NetRCAuth
 from ._client import USE_CLIENT_DEFAULT, AsyncClient, Client
 from ._config import Limits, Proxy, Timeout, create_ssl_context
@@ -47,6 +50,16 @@ from ._transports.mock import MockTransport
 from ._transports.wsgi import WSGITransport
 from ._types import AsyncByteStream, SyncByteStream
 from ._urls import URL, QueryParams
+from ._ws import AsyncWebSocketSession as AsyncWebSocketSession
+from ._ws import WebSocketDisconnect as WebSocketDisconnect
+from ._ws import WebSocketError as WebSocketError
+from ._ws import WebSocketInvalidTypeReceived as WebSocketInvalidTypeReceived
+from ._ws import WebSocketMessageTooLarge as WebSocketMessageTooLarge
+from ._ws import WebSocketNetworkError as WebSocketNetworkError
+from ._ws import WebSocketPingTimeout as WebSocketPingTimeout
+from ._ws import WebSocketProtocolError as WebSocketProtocolError
+from ._ws import WebSocketSession as WebSocketSession
+from ._ws import WebSocketUpgradeError as WebSocketUpgradeError
 
 __all__ = [
     "__description__",
@@ -135,3 +148,19 @@ _present_as_public()
 # Ours, beyond httpx 0.28: reachable as `httpx.DecodedSizeExceeded`, but kept out of
 # `__all__` so that `from httpx import *` gives exactly httpx 0.28's names.
 DecodedSizeExceeded.__module__ = "httpx"
+_WEBSOCKET_NAMES = [
+    "AsyncWebSocketSession",
+    "WebSocketDisconnect",
+    "WebSocketError",
+    "WebSocketInvalidTypeReceived",
+    "WebSocketMessageTooLarge",
+    "WebSocketNetworkError",
+    "WebSocketPingTimeout",
+    "WebSocketProtocolError",
+    "WebSocketSession",
+    "WebSocketUpgradeError",
+    "websocket",
+]
+for _name in _WEBSOCKET_NAMES:
+    globals()[_name].__module__ = "httpx"
+del _name
