@@ -61,7 +61,9 @@ class SyncSessionView:
     async def receive_bytes(self, timeout: float | None = None) -> bytes:
         return self.session.receive_bytes(timeout)
 
-    async def receive_json(self, timeout: float | None = None, mode: typing.Any = "text") -> typing.Any:
+    async def receive_json(
+        self, timeout: float | None = None, mode: typing.Any = "text"
+    ) -> typing.Any:
         return self.session.receive_json(timeout, mode)
 
     async def ping(self, payload: bytes = b"") -> SyncSignalView:

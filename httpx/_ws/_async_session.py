@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+import time
 import typing
 from contextlib import asynccontextmanager
 
@@ -54,7 +55,6 @@ from ._core import (
     WebSocketCore,
 )
 from ._errors import (
-    WebSocketDisconnect,
     WebSocketError,
     WebSocketInvalidTypeReceived,
     WebSocketNetworkError,
@@ -289,14 +289,7 @@ class AsyncWebSocketSession:
     async def _read_loop(self) -> None:
         try:
             await self._read_until_finished()
-            # RFC 6455 section 7.1.1: after the Close frames, the server closes the
-            # connection first; wait for that (closing bounds the wait).
-            while not self._aborted:
-                try:
-                    if not await self._stream.read(READ_SIZE, self._read_timeout):
-                        break
-                except httpcore.ReadTimeout:
-                    continue
+            await self._read_until_closed()
         except Exception as exc:
             error = exc
             if isinstance(exc, (httpcore.NetworkError, httpcore.TimeoutException)):
@@ -332,12 +325,25 @@ class AsyncWebSocketSession:
                 elif isinstance(action, PongReceived):
                     self._pong(action.payload)
                 elif isinstance(action, Finished):
-                    if isinstance(action.error, WebSocketDisconnect):
-                        self._wake_everyone()  # a clean close: the server ends the stream
-                    else:
-                        # Section 7.1.7: after our Close frame, drop the connection.
-                        await self._end(action.error)
+                    self._wake_everyone()
                     return
+
+    async def _read_until_closed(self) -> None:
+        """After the Close frames (or ours, failing the connection), wait for the server
+        to close the connection, as it should first (RFC 6455 section 7.1.1), reading
+        and dropping what still comes; for `close_timeout` at most."""
+        deadline = time.monotonic() + self._close_timeout
+        while not self._aborted:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if self._read_timeout is not None:
+                remaining = min(remaining, self._read_timeout)
+            try:
+                if not await self._stream.read(READ_SIZE, remaining):
+                    return
+            except httpcore.ReadTimeout:
+                continue
 
     def _pong(self, payload: bytes) -> None:
         with self._core_lock:

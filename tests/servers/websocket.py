@@ -284,7 +284,9 @@ class ScriptedWebSocketServer(StreamServer):
             query = {key: values[0] for key, values in parse_qs(url.query).items()}
             route = _ROUTES.get(url.path)
             if route is None:
-                writer.write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                writer.write(
+                    b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
                 await writer.drain()
                 return
             key = headers.get("sec-websocket-key", "").encode()
@@ -403,7 +405,8 @@ async def _unoffered_extension(server: ScriptedWebSocketServer, exchange: Exchan
 @route("/refuse-200")
 async def _refuse_200(server: ScriptedWebSocketServer, exchange: Exchange) -> None:
     await exchange.send_raw(
-        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 16\r\n\r\n"
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 16\r\n"
+        b"Connection: close\r\n\r\n"
         b"not a websocket!"
     )
 
@@ -411,14 +414,16 @@ async def _refuse_200(server: ScriptedWebSocketServer, exchange: Exchange) -> No
 @route("/refuse-403")
 async def _refuse_403(server: ScriptedWebSocketServer, exchange: Exchange) -> None:
     await exchange.send_raw(
-        b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n\r\nforbidden"
+        b"HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n"
+        b"Connection: close\r\n\r\nforbidden"
     )
 
 
 @route("/redirect")
 async def _redirect(server: ScriptedWebSocketServer, exchange: Exchange) -> None:
     await exchange.send_raw(
-        b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /echo\r\nContent-Length: 0\r\n\r\n"
+        b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /echo\r\nContent-Length: 0\r\n"
+        b"Connection: close\r\n\r\n"
     )
 
 
