@@ -224,3 +224,19 @@ def test_errors_are_http_errors_carrying_the_request() -> None:
         assert isinstance(error, httpx.HTTPError)
         assert error.request is request
     assert httpx.WebSocketDisconnect(4000).reason == ""
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"max_message_size_bytes": 0},
+        {"queue_size": 0},
+        {"queue_size": 1.5},
+        {"keepalive_ping_interval_seconds": 0},
+        {"keepalive_ping_timeout_seconds": -1},
+    ],
+)
+def test_bad_options_fail_before_any_io(options: dict[str, typing.Any]) -> None:
+    with httpx.Client() as client:
+        with pytest.raises(ValueError):
+            client.websocket("ws://127.0.0.1:1/", **options)

@@ -120,8 +120,6 @@ class AsyncWebSocketSession:
         write_timeout: float | None,
         close_timeout: float,
     ) -> None:
-        if keepalive_ping_interval_seconds is not None and keepalive_ping_interval_seconds <= 0:
-            raise ValueError("keepalive_ping_interval_seconds must be positive (or None)")
         self.response = response
         self.subprotocol = subprotocol
         self._request = response._request

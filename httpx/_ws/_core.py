@@ -83,6 +83,19 @@ class SessionOptions:
     keepalive_ping_interval_seconds: float | None
     keepalive_ping_timeout_seconds: float | None
 
+    def __post_init__(self) -> None:
+        # Checked when the session is asked for, before any I/O.
+        for name in ("max_message_size_bytes", "queue_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a positive int, not {value!r}")
+        for name in ("keepalive_ping_interval_seconds", "keepalive_ping_timeout_seconds"):
+            value = getattr(self, name)
+            if value is not None and (
+                not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0
+            ):
+                raise ValueError(f"{name} must be a positive number of seconds or None")
+
 
 class Deliver(typing.NamedTuple):
     """A complete message for the application."""
