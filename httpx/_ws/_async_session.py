@@ -192,7 +192,7 @@ class AsyncWebSocketSession:
         except Exception as exc:
             error = self._network_error("Sending on the WebSocket failed", exc)
             await self._end(error)
-            raise error from exc
+            raise self._core.closed_error() from exc  # this error, unless another came first
 
     # --- receiving -----------------------------------------------------------------------
 
@@ -250,8 +250,8 @@ class AsyncWebSocketSession:
                     data = self._core.send_close(code, reason)
                 if data:
                     await self._write(data)
-        except WebSocketNetworkError:
-            pass
+        except Exception:
+            pass  # the session has just ended (receive() says how): nothing to close
         # Messages that arrive now are no longer wanted: a full queue must not keep
         # the reader from seeing the server's Close.
         self._queue.close()

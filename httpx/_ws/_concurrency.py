@@ -187,7 +187,6 @@ def AsyncLock() -> anyio.Lock:
         return anyio.Lock()
 
 
-
 class AsyncShield:
     """Cleanup that must run to its end even while the task is being cancelled."""
 

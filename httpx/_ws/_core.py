@@ -149,9 +149,10 @@ class WebSocketCore:
         return self.failure is None and self._local_close is None
 
     def closed_error(self) -> Exception:
-        """What a call on a finished or closing session raises."""
+        """What a call on a finished or closing session raises: the same error each time
+        (its traceback reset, so that raising it again and again does not grow it)."""
         if self.failure is not None:
-            return self.failure
+            return self.failure.with_traceback(None)
         code, reason = self._local_close or (NORMAL_CLOSURE, None)
         return WebSocketDisconnect(code, reason, request=self._request)
 

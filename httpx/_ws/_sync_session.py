@@ -193,7 +193,7 @@ class WebSocketSession:
         except Exception as exc:
             error = self._network_error("Sending on the WebSocket failed", exc)
             self._end(error)
-            raise error from exc
+            raise self._core.closed_error() from exc  # this error, unless another came first
 
     # --- receiving -----------------------------------------------------------------------
 
@@ -249,8 +249,8 @@ class WebSocketSession:
                     data = self._core.send_close(code, reason)
                 if data:
                     self._write(data)
-        except WebSocketNetworkError:
-            pass
+        except Exception:
+            pass  # the session has just ended (receive() says how): nothing to close
         # Messages that arrive now are no longer wanted: a full queue must not keep
         # the reader from seeing the server's Close.
         self._queue.close()
