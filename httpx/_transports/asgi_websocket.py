@@ -33,6 +33,7 @@ import httpcore
 from .._exceptions import ReadTimeout
 from .._models import Request, Response
 from .._types import AsyncByteStream
+from .._wsproto import load_wsproto
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from .asgi import ASGITransport
@@ -66,8 +67,6 @@ class ASGIWebSocketStream(httpcore.AsyncNetworkStream):
     """The server side of one in-process WebSocket connection (see the module docstring)."""
 
     def __init__(self, raise_app_exceptions: bool) -> None:
-        from .._ws._core import load_wsproto
-
         wsproto = load_wsproto()
         self._events = wsproto.events
         self._states = wsproto.connection.ConnectionState
@@ -301,8 +300,6 @@ class _UpgradedBody(AsyncByteStream):
 
 async def handle_websocket(transport: ASGITransport, request: Request) -> Response:
     """Run the app's websocket scope for a handshake request; its response."""
-    from .._ws._core import load_wsproto
-
     utilities = load_wsproto().utilities
     key = request.headers.get("sec-websocket-key")
     if key is None:

@@ -15,7 +15,7 @@ the tasks or threads and the queue; everything the protocol decides is decided h
 - `send_*` encode frames (masked, as a client must: section 5.3), and refuse once the
   session is over or closing, so nothing follows our Close frame on the wire.
 
-wsproto is imported when a session is created (`load_wsproto`), never by `import httpx`.
+wsproto is imported when a session is created (`httpx._wsproto`), never by `import httpx`.
 The frame codec is wsproto's: nothing here parses or builds frames by hand.
 """
 
@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import types
 import typing
 from collections import OrderedDict
 
+from .._wsproto import load_wsproto
 from ._errors import (
     WebSocketDisconnect,
     WebSocketError,
@@ -47,31 +47,13 @@ __all__ = [
     "Reply",
     "SessionOptions",
     "WebSocketCore",
-    "load_wsproto",
 ]
-
-MISSING_WSPROTO = (
-    "Using WebSockets, but the 'wsproto' package is not installed. "
-    "Make sure to install httpx using `pip install httpx[ws]`."
-)
 
 # RFC 6455 section 7.4.1.
 NORMAL_CLOSURE = 1000
 PROTOCOL_ERROR = 1002
 MESSAGE_TOO_BIG = 1009
 INTERNAL_ERROR = 1011
-
-
-def load_wsproto() -> types.ModuleType:
-    """The wsproto package, with its submodules loaded; a clear ImportError without it."""
-    try:
-        import wsproto
-        import wsproto.connection
-        import wsproto.events
-        import wsproto.utilities
-    except ImportError:
-        raise ImportError(MISSING_WSPROTO) from None
-    return wsproto
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 import typing
 
 from .._urls import URL
-from ._core import load_wsproto
+from .._wsproto import load_wsproto
 from ._errors import WebSocketUpgradeError
 
 if typing.TYPE_CHECKING:  # pragma: no cover
