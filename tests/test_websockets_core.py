@@ -10,6 +10,7 @@ import pytest
 import wsproto
 import wsproto.connection
 import wsproto.events
+import wsproto.utilities
 
 import httpx
 from httpx._ws._core import Deliver, Finished, PongReceived, Reply, WebSocketCore
@@ -240,3 +241,39 @@ def test_bad_options_fail_before_any_io(options: dict[str, typing.Any]) -> None:
     with httpx.Client() as client:
         with pytest.raises(ValueError):
             client.websocket("ws://127.0.0.1:1/", **options)
+
+
+def accepting(request: httpx.Request) -> httpx.Response:
+    key = request.headers["sec-websocket-key"].encode()
+    accept = wsproto.utilities.generate_accept_token(key).decode()
+    headers = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": accept}
+    return httpx.Response(101, headers=headers)
+
+
+def test_a_transport_with_no_upgraded_stream() -> None:
+    # A 101 that is right in every way, but from a transport with no connection to hand
+    # over (MockTransport): a clear error, not a session on nothing.
+    with httpx.Client(transport=httpx.MockTransport(accepting)) as client:
+        with pytest.raises(httpx.WebSocketUpgradeError, match="no network stream"):
+            with client.websocket("ws://example.org/"):
+                pass  # pragma: no cover
+
+
+def test_a_mocked_refusal_is_read() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        assert request.url == "http://example.org/socket?a=1"
+        return httpx.Response(404, text="no socket here")
+
+    with httpx.Client(transport=httpx.MockTransport(refuse)) as client:
+        with pytest.raises(httpx.WebSocketUpgradeError) as info:
+            with client.websocket("ws://example.org/socket", params={"a": "1"}):
+                pass  # pragma: no cover
+    assert info.value.response.text == "no socket here"
+
+
+def test_a_closed_client_cannot_open_a_session() -> None:
+    client = httpx.Client(transport=httpx.MockTransport(accepting))
+    client.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        with client.websocket("ws://example.org/"):
+            pass  # pragma: no cover
