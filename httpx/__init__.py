@@ -1,7 +1,19 @@
 """httpx: a next generation HTTP client for Python, with sync and async APIs."""
 
 from .__version__ import __description__, __title__, __version__
-from ._api import delete, get, head, options, patch, post, put, query, request, stream
+from ._api import (
+    delete,
+    get,
+    head,
+    options,
+    patch,
+    post,
+    put,
+    query,
+    request,
+    stream,
+    websocket,
+)
 from ._auth import Auth, BasicAuth, DigestAuth, NetRCAuth
 from ._client import USE_CLIENT_DEFAULT, AsyncClient, Client
 from ._config import Limits, Proxy, Timeout, create_ssl_context
@@ -48,6 +60,18 @@ from ._transports.mock import MockTransport
 from ._transports.wsgi import WSGITransport
 from ._types import AsyncByteStream, SyncByteStream
 from ._urls import URL, Origin, QueryParams
+from ._ws import (
+    AsyncWebSocketSession,
+    WebSocketDisconnect,
+    WebSocketError,
+    WebSocketInvalidTypeReceived,
+    WebSocketMessageTooLarge,
+    WebSocketNetworkError,
+    WebSocketPingTimeout,
+    WebSocketProtocolError,
+    WebSocketSession,
+    WebSocketUpgradeError,
+)
 
 __all__ = [
     "__description__",
@@ -125,6 +149,18 @@ __all__ = [
     "WriteError",
     "WriteTimeout",
     "WSGITransport",
+    # Ours, beyond httpx 0.28 (docs/compatibility.md): WebSockets.
+    "AsyncWebSocketSession",
+    "websocket",
+    "WebSocketDisconnect",
+    "WebSocketError",
+    "WebSocketInvalidTypeReceived",
+    "WebSocketMessageTooLarge",
+    "WebSocketNetworkError",
+    "WebSocketPingTimeout",
+    "WebSocketProtocolError",
+    "WebSocketSession",
+    "WebSocketUpgradeError",
 ]
 
 

@@ -24,6 +24,7 @@ from ._types import (
     TimeoutTypes,
 )
 from ._urls import URL
+from ._ws import WebSocketSession
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
@@ -408,3 +409,52 @@ def query(
         timeout=timeout,
         trust_env=trust_env,
     )
+
+
+# --- WebSockets (beyond httpx 0.28; see docs/websockets.md) ---------------------------------
+
+
+@contextmanager
+def websocket(
+    url: URL | str,
+    *,
+    max_message_size_bytes: int = 65_536,
+    queue_size: int = 512,
+    keepalive_ping_interval_seconds: float | None = 20.0,
+    keepalive_ping_timeout_seconds: float | None = 20.0,
+    subprotocols: typing.Sequence[str] | None = None,
+    params: QueryParamTypes | None = None,
+    headers: HeaderTypes | None = None,
+    cookies: CookieTypes | None = None,
+    auth: AuthTypes | None = None,
+    proxy: ProxyTypes | None = None,
+    timeout: TimeoutTypes = DEFAULT_TIMEOUT_CONFIG,
+    follow_redirects: bool = False,
+    verify: ssl.SSLContext | str | bool = True,
+    trust_env: bool = True,
+) -> typing.Iterator[WebSocketSession]:
+    """Open a WebSocket session (a `Client` is opened and closed around it).
+
+    `with httpx.websocket("wss://example.org/ws") as ws:`; see `Client.websocket()`
+    for the session options. Needs the `wsproto` package (`pip install httpx[ws]`).
+    """
+    with Client(
+        cookies=cookies,
+        proxy=proxy,
+        verify=verify,
+        timeout=timeout,
+        trust_env=trust_env,
+    ) as client:
+        with client.websocket(
+            url,
+            max_message_size_bytes=max_message_size_bytes,
+            queue_size=queue_size,
+            keepalive_ping_interval_seconds=keepalive_ping_interval_seconds,
+            keepalive_ping_timeout_seconds=keepalive_ping_timeout_seconds,
+            subprotocols=subprotocols,
+            params=params,
+            headers=headers,
+            auth=auth,
+            follow_redirects=follow_redirects,
+        ) as session:
+            yield session

@@ -360,6 +360,17 @@ class BaseClient:
         for mounted in [self._transport, *patterns.values()]:
             self._check_transport_kind(mounted)
         self._mounts = dict(sorted(patterns.items()))
+        # For WebSocket handshakes on a client offering HTTP/2: HTTP/1.1-only twins of the
+        # transports built here are made from these (see _ws/_handshake.py).
+        self._transport_options = {
+            "verify": verify,
+            "cert": cert,
+            "trust_env": trust_env,
+            "limits": limits,
+            "http2": http2,
+            "own_transport": transport is None,
+            "proxies": {URLPattern(key): value for key, value in proxies.items() if value},
+        }
 
     def _check_transport_kind(self, transport: typing.Any) -> None:
         # A sync transport in an AsyncClient (or the reverse) would otherwise fail with an

@@ -39,6 +39,7 @@ from ._types import (
     TimeoutTypes,
 )
 from ._urls import URL
+from ._ws import SessionOptions, WebSocketSession, connect_sync
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
@@ -620,3 +621,73 @@ class Client(BaseClient):
         for transport in self._mounts.values():
             if transport is not None:
                 transport.__exit__(exc_type, exc_value, traceback)
+
+    # --- WebSockets (beyond httpx 0.28; see docs/websockets.md) -----------------------------
+
+    def websocket(
+        self,
+        url: URL | str,
+        *,
+        max_message_size_bytes: int = 65_536,
+        queue_size: int = 512,
+        keepalive_ping_interval_seconds: float | None = 20.0,
+        keepalive_ping_timeout_seconds: float | None = 20.0,
+        subprotocols: typing.Sequence[str] | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        auth: AuthTypes | UseClientDefault | None = USE_CLIENT_DEFAULT,
+        follow_redirects: bool | UseClientDefault = USE_CLIENT_DEFAULT,
+        timeout: TimeoutTypes | UseClientDefault = USE_CLIENT_DEFAULT,
+        extensions: RequestExtensions | None = None,
+    ) -> contextlib.AbstractContextManager[WebSocketSession]:
+        """Open a WebSocket session (RFC 6455): `with client.websocket(url) as ws:`.
+
+        `url` is a `ws://` or `wss://` URL (or `http://` / `https://`). The opening
+        handshake is a request through this client (auth, cookies, headers, redirects
+        and event hooks apply; always HTTP/1.1), and the session keeps its connection
+        until the block ends; it then closes (code 1000, or 1011 if the block raised).
+        A background thread reads (and one sends keepalive pings); both are joined when
+        the block ends. Needs the `wsproto` package (`pip install httpx[ws]`).
+
+        Args:
+            url: The WebSocket URL.
+            max_message_size_bytes: The largest message accepted from the server
+                (larger: the session closes with 1009 and `WebSocketMessageTooLarge`).
+            queue_size: How many received messages may wait for `receive()`; when full,
+                the socket is not read until there is room (backpressure).
+            keepalive_ping_interval_seconds: Send a Ping this often (`None`: never).
+            keepalive_ping_timeout_seconds: Fail the session (`WebSocketPingTimeout`)
+                when no Pong comes back within this time (`None`: wait forever).
+            subprotocols: Subprotocols to offer; `session.subprotocol` is the chosen one.
+            params: Query parameters.
+            headers: Extra handshake headers.
+            cookies: Cookies for the handshake.
+            auth: Authentication for the handshake.
+            follow_redirects: Follow redirects during the handshake.
+            timeout: Timeouts of the handshake; the write timeout also bounds each send,
+                the read timeout the closing handshake.
+            extensions: Request extensions for the handshake.
+
+        Raises:
+            WebSocketUpgradeError: The server refused the upgrade.
+        """
+        options = SessionOptions(
+            max_message_size_bytes,
+            queue_size,
+            keepalive_ping_interval_seconds,
+            keepalive_ping_timeout_seconds,
+        )
+        return connect_sync(
+            self,
+            url,
+            options,
+            subprotocols=subprotocols,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            auth=auth,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            extensions=extensions,
+        )

@@ -29,6 +29,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 # (async source, generated sync file), relative to the repository root.
 FILES: list[tuple[str, str]] = [
     ("httpx/_sse/_async_reader.py", "httpx/_sse/_sync_reader.py"),
+    ("httpx/_ws/_async_session.py", "httpx/_ws/_sync_session.py"),
 ]
 
 # Whole words replaced, in this order. Names starting with "Async" lose the prefix by

@@ -3,6 +3,7 @@ import os
 import pytest
 
 from tests.servers.fixtures import *  # noqa: F403  (session servers: server, tls_server, ...)
+from tests.servers.websocket_fixtures import *  # noqa: F403  (websocket_server, ...)
 
 PROXY_VARIABLES = [
     "HTTP_PROXY",

@@ -45,9 +45,23 @@ ADDED_NAMES = {
     "Reconnect": "class",
     "ServerSentEvent": "class",
     "SSEError": "exception",
+    "AsyncWebSocketSession": "class",
+    "websocket": "function",
+    "WebSocketDisconnect": "exception",
+    "WebSocketError": "exception",
+    "WebSocketInvalidTypeReceived": "exception",
+    "WebSocketMessageTooLarge": "exception",
+    "WebSocketNetworkError": "exception",
+    "WebSocketPingTimeout": "exception",
+    "WebSocketProtocolError": "exception",
+    "WebSocketSession": "class",
+    "WebSocketUpgradeError": "exception",
 }
 # Methods added to classes of httpx 0.28 (sync and async twins alike).
-ADDED_METHODS = {"Client": ["query", "sse"], "AsyncClient": ["query", "sse"]}
+ADDED_METHODS = {
+    "Client": ["query", "sse", "websocket"],
+    "AsyncClient": ["query", "sse", "websocket"],
+}
 ADDED_PROPERTIES = {"URL": ["origin"]}
 
 
@@ -290,3 +304,75 @@ def test_private_names_libraries_reach_for() -> None:
         assert hasattr(models_module, name), name
     assert hasattr(urls_module, "URL")
     assert httpx.URL("https://example.com/a?b=c")._uri_reference.path == "/a"
+
+
+# --- WebSockets: ours, beyond httpx 0.28 ------------------------------------------------------
+
+WEBSOCKET_NAMES = [
+    "AsyncWebSocketSession",
+    "WebSocketDisconnect",
+    "WebSocketError",
+    "WebSocketInvalidTypeReceived",
+    "WebSocketMessageTooLarge",
+    "WebSocketNetworkError",
+    "WebSocketPingTimeout",
+    "WebSocketProtocolError",
+    "WebSocketSession",
+    "WebSocketUpgradeError",
+    "websocket",
+]
+
+
+def test_websocket_errors_share_one_base() -> None:
+    for name in WEBSOCKET_NAMES:
+        value = getattr(httpx, name)
+        if isinstance(value, type) and issubclass(value, Exception):
+            assert issubclass(value, httpx.WebSocketError), name
+    assert issubclass(httpx.WebSocketError, httpx.HTTPError)
+
+
+def test_websocket_signatures() -> None:
+    expected = [
+        ("url", inspect.Parameter.empty),
+        ("max_message_size_bytes", 65_536),
+        ("queue_size", 512),
+        ("keepalive_ping_interval_seconds", 20.0),
+        ("keepalive_ping_timeout_seconds", 20.0),
+        ("subprotocols", None),
+        ("params", None),
+        ("headers", None),
+        ("cookies", None),
+        ("auth", httpx.USE_CLIENT_DEFAULT),
+        ("follow_redirects", httpx.USE_CLIENT_DEFAULT),
+        ("timeout", httpx.USE_CLIENT_DEFAULT),
+        ("extensions", None),
+    ]
+    for client_class in (httpx.Client, httpx.AsyncClient):
+        parameters = list(inspect.signature(client_class.websocket).parameters.values())[1:]
+        assert [(p.name, p.default) for p in parameters] == expected, client_class
+        assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in parameters[1:])
+    session_methods = [
+        "send_text",
+        "send_bytes",
+        "send_json",
+        "receive",
+        "receive_text",
+        "receive_bytes",
+        "receive_json",
+        "ping",
+        "close",
+    ]
+    for name in session_methods:
+        sync_method = getattr(httpx.WebSocketSession, name)
+        async_method = getattr(httpx.AsyncWebSocketSession, name)
+        assert not inspect.iscoroutinefunction(sync_method), name
+        assert inspect.iscoroutinefunction(async_method), name
+        sync_params = [
+            (p.name, p.default) for p in inspect.signature(sync_method).parameters.values()
+        ]
+        async_params = [
+            (p.name, p.default) for p in inspect.signature(async_method).parameters.values()
+        ]
+        assert sync_params == async_params, name
+    close = inspect.signature(httpx.WebSocketSession.close).parameters
+    assert (close["code"].default, close["reason"].default) == (1000, None)

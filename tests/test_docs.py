@@ -33,7 +33,7 @@ Servers: any host under the reserved ``.example`` top-level domain (RFC 2606), s
 in tests/servers/app.py): ``http://`` URLs by uvicorn, ``https://`` URLs by uvicorn over
 TLS, with the session's test CA trusted through ``SSL_CERT_FILE``; and
 ``https://http2.example`` by hypercorn over TLS, which also speaks HTTP/2 (and sends no
-reason phrases). The requests really cross the network stack: only the address the
+reason phrases); ``ws://ws.example`` by uvicorn with WebSockets (tests/servers/websocket.py). The requests really cross the network stack: only the address the
 default transport connects to is swapped (by wrapping ``HTTPTransport.handle_request``
 and its async twin), while the request keeps its URL and ``Host`` header. Examples that
 need no server use ``MockTransport``, ``WSGITransport`` or ``ASGITransport``.
@@ -64,6 +64,7 @@ if typing.TYPE_CHECKING:
 
     from tests.servers.fixtures import TLSFiles
     from tests.servers.run import HypercornServer
+    from tests.servers.websocket import WebSocketUvicornServer
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
@@ -74,6 +75,7 @@ _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
 _RUNNABLE_LANGUAGES = ("python", "pycon")
 PLACEHOLDER_DOMAIN = "example"  # RFC 2606: never a real host
 HTTP2_HOST = "http2.example"  # served by hypercorn, which speaks HTTP/2
+WEBSOCKET_HOST = "ws.example"  # served by uvicorn with WebSockets
 
 
 @dataclasses.dataclass(frozen=True)
@@ -186,7 +188,7 @@ def _placeholder_target(url: httpx.URL, servers: dict[str, httpx.URL]) -> httpx.
     host = url.host
     if host != PLACEHOLDER_DOMAIN and not host.endswith("." + PLACEHOLDER_DOMAIN):
         return None
-    server = servers.get(HTTP2_HOST if host == HTTP2_HOST else url.scheme)
+    server = servers.get(host if host in (HTTP2_HOST, WEBSOCKET_HOST) else url.scheme)
     if server is None:
         return None
     return url.copy_with(scheme=server.scheme, host=server.host, port=server.port)
@@ -208,6 +210,7 @@ def placeholder_hosts(
     server: UvicornServer,
     docs_tls_server: UvicornServer,
     tls_server: HypercornServer,
+    websocket_server: WebSocketUvicornServer,
     ca_cert_pem_file: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -216,6 +219,7 @@ def placeholder_hosts(
         "http": httpx.URL(server.url),
         "https": httpx.URL(docs_tls_server.ip_url),
         HTTP2_HOST: httpx.URL(tls_server.ip_url),
+        WEBSOCKET_HOST: httpx.URL(websocket_server.url),
     }
     monkeypatch.setenv("SSL_CERT_FILE", ca_cert_pem_file)
     send_sync = httpx.HTTPTransport.handle_request

@@ -15,6 +15,8 @@ Choices, and why:
 - Like a real server we send a HEAD response with no body (RFC 9110 section 9.3.2).
 - The app's errors: see `ASGITransport`. An app is never left waiting on us: we answer
   every ``receive()`` as soon as there is something to answer.
+- A WebSocket handshake from `AsyncClient.websocket()` runs the app's ``websocket``
+  scope instead, in the session's task group: see asgi_websocket.py.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import anyio
 
 from .._models import Request, Response
 from .._types import AsyncByteStream
+from .asgi_websocket import handle_websocket, is_websocket_request
 from .base import AsyncBaseTransport
 
 __all__ = ["ASGIResponseStream", "ASGITransport"]
@@ -176,6 +179,9 @@ class ASGITransport(AsyncBaseTransport):
         ...
     ```
 
+    WebSocket sessions opened with `AsyncClient.websocket()` run the app's
+    ``websocket`` scope, in-process too.
+
     With ``raise_app_exceptions=True`` (the default) an error of the app propagates to
     the caller. With ``False`` the caller gets what a server would send: a ``500``
     response if the app failed before starting its response, else what it had sent.
@@ -195,6 +201,9 @@ class ASGITransport(AsyncBaseTransport):
         self.client = client
 
     async def handle_async_request(self, request: Request) -> Response:
+        if is_websocket_request(request):
+            # From `AsyncClient.websocket()`: the app's websocket scope (asgi_websocket.py).
+            return await handle_websocket(self, request)
         scope = self._build_scope(request)
         exchange = _Exchange(request)
         try:
