@@ -1,5 +1,7 @@
 """httpx: a next generation HTTP client for Python, with sync and async APIs."""
 
+import typing
+
 from .__version__ import __description__, __title__, __version__
 from ._api import delete, get, head, options, patch, post, put, request, stream
 from ._auth import Auth, BasicAuth, DigestAuth, NetRCAuth
@@ -37,7 +39,6 @@ from ._exceptions import (
     WriteTimeout,
 )
 from ._exceptions import DecodedSizeExceeded as DecodedSizeExceeded
-from ._main import main
 from ._models import Cookies, Headers, Request, Response
 from ._status_codes import codes
 from ._transports.asgi import ASGITransport
@@ -47,6 +48,9 @@ from ._transports.mock import MockTransport
 from ._transports.wsgi import WSGITransport
 from ._types import AsyncByteStream, SyncByteStream
 from ._urls import URL, QueryParams
+
+if typing.TYPE_CHECKING:
+    from ._main import main
 
 __all__ = [
     "__description__",
@@ -121,17 +125,34 @@ __all__ = [
 ]
 
 
-def _present_as_public() -> None:
+def _present_as_public(value: typing.Any) -> None:
     # Show public classes and functions as `httpx.X` in reprs and tracebacks, as users
     # of httpx see them; the private module layout is an implementation detail.
-    namespace = globals()
-    for name in __all__:
-        value = namespace[name]
-        if isinstance(value, type) or callable(value) and hasattr(value, "__code__"):
-            value.__module__ = "httpx"
+    if isinstance(value, type) or callable(value) and hasattr(value, "__code__"):
+        value.__module__ = "httpx"
 
 
-_present_as_public()
+def __getattr__(name: str) -> typing.Any:
+    # `httpx.main`, the command line client, is loaded on first access rather than by
+    # `import httpx`: it brings in click, rich and pygments (the `cli` extra), which a
+    # library user never needs. The `httpx` console script ("httpx:main") lands here.
+    if name == "main":
+        from ._cli.main import main
+
+        _present_as_public(main)
+        globals()["main"] = main
+        return main
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "main"})
+
+
+for _name in __all__:
+    if _name != "main":
+        _present_as_public(globals()[_name])
+del _name
 # Ours, beyond httpx 0.28: reachable as `httpx.DecodedSizeExceeded`, but kept out of
 # `__all__` so that `from httpx import *` gives exactly httpx 0.28's names.
 DecodedSizeExceeded.__module__ = "httpx"

@@ -1,4 +1,4 @@
-"""Exit codes and one-line messages of the command line client (httpx/_cli_errors.py).
+"""Exit codes and one-line messages of the command line client (httpx/_cli/errors.py).
 
 The end-to-end tests (tests/test_main.py, tests/test_cli_*.py) reach most codes through
 real failures; these check the classification itself, including the failures that the
@@ -13,7 +13,7 @@ import ssl
 import pytest
 
 import httpx
-from httpx._cli_errors import CLIFailure, ExitCode, describe_request_error, one_line
+from httpx._cli.errors import CLIFailure, ExitCode, describe_request_error, one_line
 
 
 def raised_from(error: httpx.RequestError, cause: BaseException) -> httpx.RequestError:

@@ -12,7 +12,7 @@ import socket
 import ssl
 from collections.abc import Iterator
 
-from ._exceptions import (
+from .._exceptions import (
     ConnectError,
     ConnectTimeout,
     DecodingError,
@@ -29,7 +29,7 @@ from ._exceptions import (
     UnsupportedProtocol,
     WriteTimeout,
 )
-from ._urls import URL
+from .._urls import URL
 
 __all__ = ["CLIFailure", "ExitCode", "describe_request_error", "one_line"]
 
@@ -150,7 +150,7 @@ def _classify(exc: RequestError | InvalidURL, timeout: float | None) -> tuple[Ex
 
 
 class CLIFailure(Exception):
-    """The command failed: `httpx._main` prints `message` on one line and exits `code`."""
+    """The command failed: it prints `message` on one line and exits with `code`."""
 
     def __init__(self, code: ExitCode, message: str) -> None:
         super().__init__(message)
