@@ -48,6 +48,20 @@ ROOT = Path(__file__).resolve().parents[1]
 SMOKE_SCRIPT = ROOT / "scripts" / "install_smoke.py"
 VERSIONS = ("3.10", "3.11", "3.12", "3.13")
 DEFAULT_CACHE = ROOT / ".cache" / "install-matrix"
+# The environment as this module found it, for the commands that reach the package
+# index (uv, pip): it may name the CA bundle or proxy this machine needs, which a test
+# fixture could have removed from os.environ by the time they run.
+NETWORK_ENV = dict(os.environ)
+# The smoke tests talk to 127.0.0.1 only: no proxy, no CA bundle from the user's shell.
+_LOCAL_ONLY_DROPPED = {
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "SSLKEYLOGFILE",
+}
 # Generous: a cold cache downloads every dependency for every Python.
 INSTALL_TIMEOUT = 600.0
 SMOKE_TIMEOUT = 120.0
@@ -105,9 +119,7 @@ def _pyenv_root() -> Path | None:
     pyenv = shutil.which("pyenv")
     if pyenv is not None:
         with contextlib.suppress(OSError, subprocess.SubprocessError):
-            completed = subprocess.run(
-                [pyenv, "root"], capture_output=True, text=True, timeout=20
-            )
+            completed = subprocess.run([pyenv, "root"], capture_output=True, text=True, timeout=20)
             if completed.returncode == 0 and completed.stdout.strip():
                 return Path(completed.stdout.strip())
     root = os.environ.get("PYENV_ROOT")
@@ -128,7 +140,9 @@ def _candidates(version: str) -> Iterator[Path]:
     if root is not None:
         found = (root / "versions").glob(f"{version}.*/bin/python3")
         # Plain releases only ("3.12.1", not "3.12-dev" or "3.13.0t"), newest first.
-        releases = [path for path in found if re.fullmatch(r"\d+\.\d+\.\d+", path.parent.parent.name)]
+        releases = [
+            path for path in found if re.fullmatch(r"\d+\.\d+\.\d+", path.parent.parent.name)
+        ]
         yield from sorted(releases, key=_patch_key, reverse=True)
     for name in (f"python{version}", "python3"):
         for directory in os.environ.get("PATH", "").split(os.pathsep):
@@ -165,7 +179,7 @@ def plan(interpreters: Sequence[Interpreter], extras: Sequence[str]) -> list[Env
             Environment(f"py{interpreter.version}-all", interpreter, tuple(extras))
         )
     available = [interpreter for interpreter in interpreters if interpreter.path is not None]
-    own = "%d.%d" % sys.version_info[:2]
+    own = "{}.{}".format(*sys.version_info[:2])
     single = next((i for i in available if i.version == own), None)
     if single is None and available:
         single = available[-1]
@@ -194,7 +208,7 @@ def uv_executable() -> str:
 
 def _run(command: Sequence[str], *, timeout: float, cwd: Path | None = None) -> str:
     completed = subprocess.run(
-        list(command), capture_output=True, text=True, timeout=timeout, cwd=cwd
+        list(command), capture_output=True, text=True, timeout=timeout, cwd=cwd, env=NETWORK_ENV
     )
     if completed.returncode != 0:
         raise RuntimeError(
@@ -214,8 +228,16 @@ def build(output: Path, cache: Path = DEFAULT_CACHE) -> Distributions:
     """Build the sdist, then the wheel from that sdist, into `output`."""
     output.mkdir(parents=True, exist_ok=True)
     _run(
-        [uv_executable(), "build", "--quiet", "--out-dir", str(output), "--cache-dir",
-         str(cache / "uv"), str(ROOT)],
+        [
+            uv_executable(),
+            "build",
+            "--quiet",
+            "--out-dir",
+            str(output),
+            "--cache-dir",
+            str(cache / "uv"),
+            str(ROOT),
+        ],
         timeout=INSTALL_TIMEOUT,
     )
     (sdist,) = output.glob("httpx-*.tar.gz")
@@ -241,8 +263,17 @@ def create(environment: Environment, wheel: Path, directory: Path, cache: Path) 
     if environment.extras:
         requirement += f"[{','.join(environment.extras)}]"
     _run(
-        [uv, "pip", "install", "--quiet", "--python", str(venv_python(directory)),
-         "--cache-dir", str(cache / "uv"), requirement],
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(venv_python(directory)),
+            "--cache-dir",
+            str(cache / "uv"),
+            requirement,
+        ],
         timeout=INSTALL_TIMEOUT,
     )
     return directory
@@ -267,13 +298,22 @@ class Result:
     environment: Environment
     status: str  # "passed", "failed" or "skipped"
     detail: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0  # in all
+    install_seconds: float = 0.0  # creating the venv and installing into it
     python: str = ""
     checks: list[dict[str, object]] = dataclasses.field(default_factory=list)
 
     @property
     def failed_checks(self) -> list[dict[str, object]]:
         return [check for check in self.checks if not check["ok"]]
+
+
+def smoke_env() -> dict[str, str]:
+    return {
+        key: value
+        for key, value in NETWORK_ENV.items()
+        if not key.startswith("PYTHON") and key.upper() not in _LOCAL_ONLY_DROPPED
+    }
 
 
 def smoke(
@@ -294,7 +334,7 @@ def smoke(
         text=True,
         timeout=SMOKE_TIMEOUT,
         cwd=directory,
-        env={key: value for key, value in os.environ.items() if not key.startswith("PYTHON")},
+        env=smoke_env(),
     )
     try:
         checks: list[dict[str, object]] = json.loads(completed.stdout)["checks"]
@@ -323,6 +363,7 @@ def check_environment(
     result = Result(environment, "passed", python=environment.interpreter.full_version)
     try:
         directory = create(environment, wheel, workdir / environment.name, cache)
+        result.install_seconds = time.monotonic() - started
         result.checks = smoke(environment, directory, servers, all_extras)
     except Exception as exc:  # reported in the table, and by the test
         result.status, result.detail = "failed", f"{type(exc).__name__}: {exc}"
@@ -349,9 +390,7 @@ def check_all(
     """Every environment, `jobs` at a time (installing is mostly waiting on I/O)."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [
-            pool.submit(
-                check_environment, environment, wheel, workdir, servers, all_extras, cache
-            )
+            pool.submit(check_environment, environment, wheel, workdir, servers, all_extras, cache)
             for environment in environments
         ]
         return [future.result() for future in futures]
@@ -359,12 +398,17 @@ def check_all(
 
 def summary_table(results: Sequence[Result]) -> list[str]:
     """One line per environment: name, Python, result, time, what was checked or why not."""
-    lines = [f"{'environment':<18} {'python':<8} {'result':<8} {'time':>6}  checks"]
+    lines = [
+        f"{'environment':<18} {'python':<8} {'result':<8} {'install':>7} {'smoke':>6}  checks"
+    ]
     for result in results:
-        seconds = f"{result.seconds:5.1f}s" if result.seconds else ""
+        install = smoke = ""
+        if result.seconds:
+            install = f"{result.install_seconds:5.1f}s"
+            smoke = f"{result.seconds - result.install_seconds:5.1f}s"
         lines.append(
             f"{result.environment.name:<18} {result.python or '-':<8} "
-            f"{result.status.upper():<8} {seconds:>6}  {result.detail}"
+            f"{result.status.upper():<8} {install:>7} {smoke:>6}  {result.detail}"
         )
     return lines
 

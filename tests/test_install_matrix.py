@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -81,11 +80,16 @@ def results(
     workdir = tmp_path_factory.mktemp("venvs")
     checked = matrix.check_all(ENVIRONMENTS, distributions.wheel, workdir, servers, EXTRAS)
     yield {result.environment.name: result for result in checked}
+    # The table of every environment, shown whether the tests passed or not (outside
+    # pytest's output capture, which would keep it for failures only).
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_sep("-", "install matrix")
-        for line in matrix.summary_table(checked):
-            reporter.write_line(line)
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line("")
+            reporter.write_sep("-", "install matrix")
+            for line in matrix.summary_table(checked):
+                reporter.write_line(line)
     shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -176,11 +180,13 @@ def test_wheel_installs_beside_pytest_httpx_and_respx(
             sys.executable,
             str(venv),
         ],
-        check=True,
         capture_output=True,
         timeout=120,
+        env=matrix.NETWORK_ENV,
+        check=True,
     )
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PYTHON")}
+    # The environment as the session found it: reaching the index may need its CA bundle.
+    env = {key: value for key, value in matrix.NETWORK_ENV.items() if key != "PYTHONWARNINGS"}
     completed = subprocess.run(
         [
             str(venv / "bin" / "python"),
