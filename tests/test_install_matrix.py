@@ -15,6 +15,7 @@ wheel beside the httpx pins of pytest-httpx and respx.
 
 from __future__ import annotations
 
+import email
 import importlib.util
 import json
 import shutil
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tarfile
 import typing
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -157,6 +159,27 @@ def test_sdist_contains_every_tracked_file(distributions: typing.Any) -> None:
     assert missing == [], f"{top}: missing {missing}"
     for needed in ("scripts/install", "scripts/test", ".ci/run", "tests/data/README.md"):
         assert needed in members
+
+
+# --- the wheel's metadata --------------------------------------------------------------
+
+
+def test_wheel_metadata_is_for_users(distributions: typing.Any) -> None:
+    """The package index shows README-pypi.md (README.md is for contributors: it starts
+    with the set-up commands), with the project URLs, and a 0.28.* version."""
+    with zipfile.ZipFile(distributions.wheel) as wheel:
+        (name,) = [name for name in wheel.namelist() if name.endswith(".dist-info/METADATA")]
+        metadata = email.message_from_bytes(wheel.read(name))
+    assert metadata["Version"].startswith("0.28.")
+    assert metadata["Description-Content-Type"] == "text/markdown"
+    description = metadata.get_payload()
+    assert isinstance(description, str)
+    assert description.strip() == (REPO / "README-pypi.md").read_text("utf-8").strip()
+    assert "scripts/install" not in description
+    urls = metadata.get_all("Project-URL") or []
+    assert urls and all(", https://" in url for url in urls), urls
+    extras = set(metadata.get_all("Provides-Extra") or [])
+    assert extras == set(EXTRAS)
 
 
 # --- installing beside the libraries that pin httpx ------------------------------------
