@@ -564,6 +564,10 @@ def test_help() -> None:
     ):
         assert option in result.stdout
     assert "[Default: GET, or POST if a request body" in result.stdout  # markup kept literal
+    # Every metavar is shown, the bracketed one too (rich would take it for markup).
+    for names, _ in _main.HELP_ROWS:
+        shown = names.replace("[cyan]", "").replace("\\[", "[")
+        assert shown in result.stdout, shown
 
 
 def test_every_option_has_help() -> None:

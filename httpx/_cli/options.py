@@ -72,7 +72,7 @@ HELP_ROWS: tuple[tuple[str, str], ...] = (
         "current directory) instead of over the network. The URL may then be a bare path.",
     ),
     (
-        "--app-interface [cyan][asgi|wsgi]",
+        "--app-interface [cyan]\\[asgi|wsgi]",
         "The interface of the --app application. [Default: detected from the application]",
     ),
     ("--help", "Show this message and exit."),

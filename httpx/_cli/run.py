@@ -169,7 +169,8 @@ class Run:
         try:
             response = self.send()
         except (RequestError, InvalidURL) as exc:
-            raise CLIFailure(*describe_request_error(exc, self.request.timeout)) from exc
+            proxy = self.network.proxy if self.app is None else None
+            raise CLIFailure(*describe_request_error(exc, self.request.timeout, proxy)) from exc
         except DownloadWriteError as exc:
             raise CLIFailure(ExitCode.WRITE_FAILED, str(exc)) from exc
         except KeyboardInterrupt:
