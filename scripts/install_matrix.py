@@ -187,8 +187,8 @@ def plan(interpreters: Sequence[Interpreter], extras: Sequence[str]) -> list[Env
         if single is not None:
             environments.append(Environment(f"py{single.version}-{extra}", single, (extra,)))
         else:  # no Python at all: still name what was skipped
-            missing = Interpreter(own, None)
-            environments.append(Environment(f"py{own}-{extra}", missing, (extra,)))
+            missing = interpreters[-1] if interpreters else Interpreter(own, None)
+            environments.append(Environment(f"py{missing.version}-{extra}", missing, (extra,)))
     return environments
 
 

@@ -131,6 +131,17 @@ def test_every_python_version_is_planned() -> None:
         assert any(name.endswith(f"-{extra}") for name in planned), extra
 
 
+def test_a_missing_python_is_planned_as_skipped_by_name() -> None:
+    (missing,) = matrix.find_interpreters(("3.99",))
+    assert missing.path is None
+    planned = matrix.plan([missing], ["http2"])
+    assert [(env.name, env.available) for env in planned] == [
+        ("py3.99-none", False),
+        ("py3.99-all", False),
+        ("py3.99-http2", False),
+    ]
+
+
 def test_extras_come_from_pyproject() -> None:
     assert {"brotli", "cli", "http2", "socks", "zstd"} <= set(EXTRAS)
 
