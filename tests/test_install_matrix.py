@@ -170,6 +170,9 @@ def test_sdist_contains_every_tracked_file(distributions: typing.Any) -> None:
     assert missing == [], f"{top}: missing {missing}"
     for needed in ("scripts/install", "scripts/test", ".ci/run", "tests/data/README.md"):
         assert needed in members
+    # ...and none of the caches a working tree collects.
+    caches = (".venv/", ".cache/", ".hypothesis/", ".mypy_cache/", ".pytest_cache/", "site/")
+    assert [name for name in members if name.startswith(caches) or "__pycache__" in name] == []
 
 
 # --- the wheel's metadata --------------------------------------------------------------
