@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import time
 import typing
 import zipfile
 from collections.abc import Iterator
@@ -56,10 +57,16 @@ ENVIRONMENTS = matrix.plan(matrix.find_interpreters(), EXTRAS)
 MATRIX_TIMEOUT = 900
 
 
+TIMINGS: dict[str, float] = {}  # seconds, for the summary table
+
+
 @pytest.fixture(scope="module")
 def distributions(tmp_path_factory: pytest.TempPathFactory) -> typing.Any:
     """The sdist, and the wheel built from it (once per session)."""
-    return matrix.build(tmp_path_factory.mktemp("dist"))
+    started = time.monotonic()
+    built = matrix.build(tmp_path_factory.mktemp("dist"))
+    TIMINGS["build"] = time.monotonic() - started
+    return built
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +87,9 @@ def results(
         compressed_text=COMPRESSIBLE,
     )
     workdir = tmp_path_factory.mktemp("venvs")
+    started = time.monotonic()
     checked = matrix.check_all(ENVIRONMENTS, distributions.wheel, workdir, servers, EXTRAS)
+    TIMINGS["environments"] = time.monotonic() - started
     yield {result.environment.name: result for result in checked}
     # The table of every environment, shown whether the tests passed or not (outside
     # pytest's output capture, which would keep it for failures only).
@@ -92,6 +101,11 @@ def results(
             reporter.write_sep("-", "install matrix")
             for line in matrix.summary_table(checked):
                 reporter.write_line(line)
+            reporter.write_line(
+                f"{len(checked)} environments in {TIMINGS['environments']:.1f}s, after "
+                f"building the sdist and wheel in {TIMINGS.get('build', 0.0):.1f}s "
+                f"(uv cache: {matrix.DEFAULT_CACHE})"
+            )
     shutil.rmtree(workdir, ignore_errors=True)
 
 
