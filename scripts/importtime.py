@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import typing
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -70,64 +73,73 @@ def make_venv(python: str, directory: Path, requirement: str) -> Path:
     return directory / "bin" / "python"
 
 
-def wall_times(python: Path, runs: int, cwd: Path) -> list[float]:
-    """Seconds `import httpx` adds to a bare interpreter start, `runs` samples."""
-    samples = []
-    for _ in range(runs):
-        timings = []
-        for code in ("pass", "import httpx"):
-            started = time.perf_counter()
-            subprocess.run([str(python), "-I", "-c", code], check=True, cwd=cwd)
-            timings.append(time.perf_counter() - started)
-        samples.append(timings[1] - timings[0])
-    return samples
+class Sample(typing.NamedTuple):
+    wall: float  # seconds `import httpx` added to a bare interpreter start
+    cpu: float  # the same in CPU time (user + system) of the child process
+
+
+def _timed(python: Path, code: str, cwd: Path) -> tuple[float, float]:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([str(python), "-I", "-c", code], check=True, cwd=cwd)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def sample(python: Path, cwd: Path) -> Sample:
+    """One measure of what `import httpx` adds to `python -I -c pass`."""
+    bare = _timed(python, "pass", cwd)
+    loaded = _timed(python, "import httpx", cwd)
+    return Sample(loaded[0] - bare[0], loaded[1] - bare[1])
 
 
 _LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)")
 
 
-def importtime_breakdown(python: Path, cwd: Path) -> dict[str, float]:
-    """Milliseconds (median of IMPORTTIME_RUNS): "total" (httpx cumulative), "httpx own"
-    (self time of httpx.* modules), "_transports" (httpx._transports.* with everything
-    they import first), and the self time of each other top-level package."""
-    runs: list[dict[str, float]] = []
-    for _ in range(IMPORTTIME_RUNS):
-        completed = subprocess.run(
-            [str(python), "-I", "-X", "importtime", "-c", "import httpx"],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=cwd,
-        )
-        rows = [
-            (int(m[1]), int(m[2]), len(m[3]) // 2, m[4])
-            for m in map(_LINE.match, completed.stderr.splitlines())
-            if m
-        ]
-        result: dict[str, float] = defaultdict(float)
-        transports_depth: int | None = None
-        # importtime lists a module after everything it imported (children first, one
-        # indentation level deeper). Walking backwards from the end, a module belongs to
-        # the closest httpx._transports.* above it in the tree.
-        for self_us, cumulative_us, depth, name in reversed(rows):
-            if transports_depth is not None and depth <= transports_depth:
-                transports_depth = None
-            if name == "httpx":
-                result["total"] = cumulative_us / 1000
-            if name.startswith("httpx._transports") and transports_depth is None:
-                result["_transports"] += cumulative_us / 1000
-                transports_depth = depth
-            if name.startswith("httpx"):
-                result["httpx own"] += self_us / 1000
-            else:
-                result[name.split(".")[0]] += self_us / 1000
-        runs.append(dict(result))
+def importtime_run(python: Path, cwd: Path) -> dict[str, float]:
+    """Milliseconds, from one `python -X importtime`: "total" (httpx cumulative), "httpx
+    own" (self time of httpx.* modules), "_transports" (httpx._transports.* with
+    everything they import first), and the self time of each other top-level package."""
+    completed = subprocess.run(
+        [str(python), "-I", "-X", "importtime", "-c", "import httpx"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+    )
+    rows = [
+        (int(m[1]), int(m[2]), len(m[3]) // 2, m[4])
+        for m in map(_LINE.match, completed.stderr.splitlines())
+        if m
+    ]
+    result: dict[str, float] = defaultdict(float)
+    transports_depth: int | None = None
+    # importtime lists a module after everything it imported (children first, one
+    # indentation level deeper). Walking backwards from the end, a module belongs to
+    # the closest httpx._transports.* above it in the tree.
+    for self_us, cumulative_us, depth, name in reversed(rows):
+        if transports_depth is not None and depth <= transports_depth:
+            transports_depth = None
+        if name == "httpx":
+            result["total"] = cumulative_us / 1000
+        if name.startswith("httpx._transports") and transports_depth is None:
+            result["_transports"] += cumulative_us / 1000
+            transports_depth = depth
+        if name.startswith("httpx"):
+            result["httpx own"] += self_us / 1000
+        else:
+            result[name.split(".")[0]] += self_us / 1000
+    return dict(result)
+
+
+def medians(runs: list[dict[str, float]]) -> dict[str, float]:
     keys = set().union(*runs)
     return {key: statistics.median(run.get(key, 0.0) for run in runs) for key in keys}
 
 
 def measure(python: str, runs: int) -> list[str]:
-    lines = []
     with tempfile.TemporaryDirectory(prefix="importtime-") as temporary:
         workdir = Path(temporary)
         dists = install_matrix.build(workdir / "dist")
@@ -137,41 +149,52 @@ def measure(python: str, runs: int) -> list[str]:
             capture_output=True,
             text=True,
         ).stdout.strip()
-        lines += [
-            f"Python {version} ({python}), {runs} runs, "
-            f"{datetime.date.today().isoformat()}; ms, lower is better.",
-            "",
-            "| extras | package | wall median | wall min | -X importtime | httpx own "
-            "| httpx._transports | largest others (self time) |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
-        ]
+        venvs: dict[tuple[str, str], Path] = {}
         for label, extras in (("none", ()), ("all five", REFERENCE_EXTRAS)):
             suffix = f"[{','.join(extras)}]" if extras else ""
-            pythons = {
-                "ours": make_venv(python, workdir / f"ours-{label}", f"{dists.wheel}{suffix}"),
-                "httpx 0.28.1": make_venv(
-                    python, workdir / f"ref-{label}", REFERENCE.replace("==", f"{suffix}==")
-                ),
-            }
-            for name, venv_python in pythons.items():
-                samples = [1000 * s for s in wall_times(venv_python, runs, workdir)]
-                breakdown = importtime_breakdown(venv_python, workdir)
-                others = sorted(
-                    (
-                        (value, key)
-                        for key, value in breakdown.items()
-                        if key not in ("total", "httpx own", "_transports")
-                    ),
-                    reverse=True,
-                )[:5]
-                lines.append(
-                    f"| {label} | {name} | {statistics.median(samples):.1f} | "
-                    f"{min(samples):.1f} | {breakdown['total']:.1f} | "
-                    f"{breakdown['httpx own']:.1f} | {breakdown.get('_transports', 0.0):.1f} | "
-                    + ", ".join(f"{key} {value:.1f}" for value, key in others)
-                    + " |"
-                )
-                print(lines[-1], flush=True)
+            venvs[label, "ours"] = make_venv(
+                python, workdir / f"ours-{label}", f"{dists.wheel}{suffix}"
+            )
+            venvs[label, "httpx 0.28.1"] = make_venv(
+                python, workdir / f"ref-{label}", REFERENCE.replace("==", f"{suffix}==")
+            )
+        # Interleaved, round after round, so that a change in the machine's load falls on
+        # every venv alike.
+        samples: dict[tuple[str, str], list[Sample]] = {key: [] for key in venvs}
+        breakdowns: dict[tuple[str, str], list[dict[str, float]]] = {key: [] for key in venvs}
+        for round_ in range(runs):
+            for key, venv_python in venvs.items():
+                samples[key].append(sample(venv_python, workdir))
+                if round_ < IMPORTTIME_RUNS:
+                    breakdowns[key].append(importtime_run(venv_python, workdir))
+        load = os.getloadavg()[0]
+    lines = [
+        f"Python {version} ({python}), {runs} rounds, {datetime.date.today().isoformat()}, "
+        f"load average {load:.1f} on {os.cpu_count()} CPUs at the end; ms, lower is better.",
+        "",
+        "| extras | package | CPU median | CPU min | wall median | wall min "
+        "| -X importtime | httpx own | httpx._transports | largest others (self time) |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for (label, name), measured in samples.items():
+        cpu = [1000 * s.cpu for s in measured]
+        wall = [1000 * s.wall for s in measured]
+        breakdown = medians(breakdowns[label, name])
+        others = sorted(
+            (
+                (value, key)
+                for key, value in breakdown.items()
+                if key not in ("total", "httpx own", "_transports")
+            ),
+            reverse=True,
+        )[:5]
+        lines.append(
+            f"| {label} | {name} | {statistics.median(cpu):.1f} | {min(cpu):.1f} | "
+            f"{statistics.median(wall):.1f} | {min(wall):.1f} | {breakdown['total']:.1f} | "
+            f"{breakdown['httpx own']:.1f} | {breakdown.get('_transports', 0.0):.1f} | "
+            + ", ".join(f"{key} {value:.1f}" for value, key in others)
+            + " |"
+        )
     return lines
 
 
