@@ -1,5 +1,7 @@
 """httpx: a next generation HTTP client for Python, with sync and async APIs."""
 
+import typing
+
 from .__version__ import __description__, __title__, __version__
 from ._api import (
     delete,
@@ -49,7 +51,6 @@ from ._exceptions import (
     WriteTimeout,
 )
 from ._exceptions import DecodedSizeExceeded as DecodedSizeExceeded
-from ._main import main
 from ._models import Cookies, Headers, Request, Response
 from ._sse import EventSource, Reconnect, ServerSentEvent, SSEError
 from ._status_codes import codes
@@ -72,6 +73,9 @@ from ._ws import (
     WebSocketSession,
     WebSocketUpgradeError,
 )
+
+if typing.TYPE_CHECKING:
+    from ._main import main
 
 __all__ = [
     "__description__",
@@ -164,17 +168,34 @@ __all__ = [
 ]
 
 
-def _present_as_public() -> None:
+def _present_as_public(value: typing.Any) -> None:
     # Show public classes and functions as `httpx.X` in reprs and tracebacks, as users
     # of httpx see them; the private module layout is an implementation detail.
-    namespace = globals()
-    for name in __all__:
-        value = namespace[name]
-        if isinstance(value, type) or callable(value) and hasattr(value, "__code__"):
-            value.__module__ = "httpx"
+    if isinstance(value, type) or callable(value) and hasattr(value, "__code__"):
+        value.__module__ = "httpx"
 
 
-_present_as_public()
+def __getattr__(name: str) -> typing.Any:
+    # `httpx.main`, the command line client, is loaded on first access rather than by
+    # `import httpx`: it brings in click, rich and pygments (the `cli` extra), which a
+    # library user never needs. The `httpx` console script ("httpx:main") lands here.
+    if name == "main":
+        from ._cli.main import main
+
+        _present_as_public(main)
+        globals()["main"] = main
+        return main
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), "main"})
+
+
+for _name in __all__:
+    if _name != "main":
+        _present_as_public(globals()[_name])
+del _name
 # Ours, beyond httpx 0.28: reachable as `httpx.DecodedSizeExceeded`, but kept out of
 # `__all__` so that `from httpx import *` gives exactly httpx 0.28's names.
 DecodedSizeExceeded.__module__ = "httpx"

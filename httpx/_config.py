@@ -25,6 +25,7 @@ But an `SSLContext` is mutable, and it *is* mutated after we hand it out: httpco
 from __future__ import annotations
 
 import collections
+import errno
 import math
 import os
 import ssl
@@ -151,18 +152,31 @@ def _load_client_cert(context: ssl.SSLContext, cert: CertTypes) -> None:
             "cert must be a path, a (certfile, keyfile) tuple or a "
             f"(certfile, keyfile, password) tuple, not {type(cert).__name__}"
         )
-    # ssl reports a missing file without its name: say which one.
+    # ssl reports a missing file without its name: say which one. Same type and errno
+    # as the error httpx 0.28 lets through from ssl, plus the file name.
     for path, what in ((certfile, "certificate file"), (keyfile, "key file")):
         if path is not None and not os.path.isfile(path):
-            raise FileNotFoundError(f"Client {what} not found: {path!r}")
+            raise FileNotFoundError(errno.ENOENT, f"Client {what} not found", path)
     try:
         context.load_cert_chain(certfile, keyfile, password)
     except ssl.SSLError as exc:
-        raise ssl.SSLError(
-            f"Could not load client certificate {certfile!r}"
-            + (f" with key {keyfile!r}" if keyfile else "")
-            + f" (wrong password, or not a PEM certificate and key?): {exc}"
-        ) from exc
+        raise _client_cert_error(exc, certfile, keyfile) from exc
+
+
+def _client_cert_error(exc: ssl.SSLError, certfile: str, keyfile: str | None) -> ssl.SSLError:
+    """ssl's "[SSL] PEM lib" error, saying which files were being loaded.
+
+    Built with (errno, message) like the errors ssl raises itself: with a single argument
+    `str()` of an SSLError renders the argument tuple instead of the message."""
+    message = (
+        f"Could not load client certificate {certfile!r}"
+        + (f" with key {keyfile!r}" if keyfile else "")
+        + f" (wrong password, or not a PEM certificate and key?): {exc.strerror or exc}"
+    )
+    error = ssl.SSLError(exc.errno, message)
+    error.library = exc.library
+    error.reason = exc.reason
+    return error
 
 
 def _build_ssl_context(verify: ssl.SSLContext | str | bool, trust_env: bool) -> ssl.SSLContext:

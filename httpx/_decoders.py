@@ -12,24 +12,60 @@ enforced before more than one step past it has been produced.
 
 from __future__ import annotations
 
+import functools
+import importlib
+import importlib.util
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from types import ModuleType
 from typing import Any
 
 from ._exceptions import DecodedSizeExceeded, DecodingError
+from ._zstd_blocks import ZSTD_MAX_BLOCK_SIZE, ZstdBlockScanner
 
-try:
-    import brotli
-except ImportError:  # pragma: no cover - depends on the environment
+# brotli and zstandard are optional (the `brotli` and `zstd` extras) and are imported when
+# the first response using them is decoded, not by `import httpx`: whether they are
+# installed is all we need up front (to list them in SUPPORTED_DECODERS, and so in the
+# Accept-Encoding we send), and find_spec answers that without importing them.
+_BROTLI_MODULES = ("brotli", "brotlicffi")  # brotlicffi: PyPy and other non-CPython
+_ZSTD_MODULE = "zstandard"
+
+
+def _installed(name: str) -> bool:
     try:
-        import brotlicffi as brotli
-    except ImportError:
-        brotli = None
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # pragma: no cover - a broken or odd sys.modules
+        return False
 
-try:
-    import zstandard
-except ImportError:  # pragma: no cover - depends on the environment
-    zstandard = None  # type: ignore[assignment]
+
+BROTLI_INSTALLED = any(_installed(name) for name in _BROTLI_MODULES)
+ZSTD_INSTALLED = _installed(_ZSTD_MODULE)
+
+
+@functools.cache
+def _brotli() -> ModuleType:
+    for name in _BROTLI_MODULES:
+        try:
+            return importlib.import_module(name)
+        except ImportError:  # pragma: no cover - depends on the environment
+            continue
+    raise ImportError(
+        "Using 'BrotliDecoder', but neither of the 'brotlicffi' or 'brotli' "
+        "packages have been installed. "
+        "Make sure to install httpx using `pip install httpx[brotli]`."
+    ) from None
+
+
+@functools.cache
+def _zstandard() -> ModuleType:
+    try:
+        return importlib.import_module(_ZSTD_MODULE)
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "Using 'ZStandardDecoder', but the 'zstandard' package is not installed. "
+            "Make sure to install httpx using `pip install httpx[zstd]`."
+        ) from None
+
 
 __all__ = [
     "SUPPORTED_DECODERS",
@@ -55,7 +91,6 @@ OUTPUT_STEP_SIZE = 64 * 1024
 # we walk the frame structure and feed the decompressor up to block boundaries, so that
 # one step completes blocks able to produce at most ZSTD_STEP_SIZE bytes (RFC 8878
 # §3.1.1.2.3: a block never decodes to more than 128 KiB).
-ZSTD_MAX_BLOCK_SIZE = 128 * 1024
 ZSTD_STEP_SIZE = 2 * ZSTD_MAX_BLOCK_SIZE
 # Should the walk lose track (a frame format we do not know, such as a legacy one), we
 # feed slices this small instead: a block takes at least 4 bytes (3-byte header plus one
@@ -236,19 +271,15 @@ class GZipDecoder(_SteppedDecoder):
             yield output
 
 
-def _probe_brotli_output_limit() -> bool:
+@functools.cache
+def _brotli_has_output_limit() -> bool:
     """Whether the installed brotli can cap one step's output (brotli >= 1.2)."""
-    if brotli is None:  # pragma: no cover - depends on the environment
-        return False
     try:
-        decompressor = brotli.Decompressor()
+        decompressor = _brotli().Decompressor()
         decompressor.process(b"", output_buffer_limit=OUTPUT_STEP_SIZE)
         return hasattr(decompressor, "can_accept_more_data")
     except Exception:  # pragma: no cover - older brotli/brotlicffi: TypeError, AttributeError
         return False
-
-
-_BROTLI_HAS_OUTPUT_LIMIT = _probe_brotli_output_limit()
 
 
 class BrotliDecoder(_SteppedDecoder):
@@ -259,13 +290,9 @@ class BrotliDecoder(_SteppedDecoder):
     """
 
     def __init__(self) -> None:
-        if brotli is None:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "Using 'BrotliDecoder', but neither of the 'brotlicffi' or 'brotli' "
-                "packages have been installed. "
-                "Make sure to install httpx using `pip install httpx[brotli]`."
-            ) from None
-        self._decompressor: Any = brotli.Decompressor()
+        self._brotli = _brotli()  # ImportError with httpx's message when not installed
+        self._limited = _brotli_has_output_limit()
+        self._decompressor: Any = self._brotli.Decompressor()
         self._seen_data = False
         if hasattr(self._decompressor, "decompress"):  # pragma: no cover - brotlicffi
             self._process_all = self._decompressor.decompress
@@ -277,7 +304,7 @@ class BrotliDecoder(_SteppedDecoder):
             return
         self._seen_data = True
         try:
-            if not _BROTLI_HAS_OUTPUT_LIMIT:  # pragma: no cover - depends on brotli version
+            if not self._limited:  # pragma: no cover - depends on brotli version
                 output = self._process_all(data)
                 if output:
                     yield output
@@ -296,7 +323,7 @@ class BrotliDecoder(_SteppedDecoder):
                     # Would be a brotli bug: fail rather than spin.
                     raise DecodingError("Brotli decoder made no progress")  # pragma: no cover
                 yield output
-        except brotli.error as exc:
+        except self._brotli.error as exc:
             raise DecodingError(str(exc)) from exc
 
     def iter_flush(self) -> Iterator[bytes]:
@@ -307,108 +334,10 @@ class BrotliDecoder(_SteppedDecoder):
         if hasattr(self._decompressor, "finish"):  # pragma: no cover - brotlicffi
             try:
                 self._decompressor.finish()
-            except brotli.error as exc:
+            except self._brotli.error as exc:
                 raise DecodingError(str(exc)) from exc
         return
         yield b""  # pragma: no cover - makes this a generator
-
-
-_ZSTD_FRAME_MAGIC = 0xFD2FB528
-_ZSTD_SKIPPABLE_MAGIC = 0x184D2A50  # RFC 8878 §3.1.2: the low 4 bits may be anything
-_ZSTD_DICTIONARY_ID_SIZES = (0, 1, 2, 4)
-_ZSTD_CONTENT_SIZE_SIZES = (0, 2, 4, 8)
-_ZSTD_RLE_BLOCK, _ZSTD_COMPRESSED_BLOCK, _ZSTD_RESERVED_BLOCK = 1, 2, 3
-
-
-class _ZstdBlockScanner:
-    """Find where zstd blocks end in a stream, and how much each can decode to.
-
-    Follows just enough of RFC 8878 §3.1 to skip from one block header to the next:
-    frame magic numbers, skippable frames, the frame header's size, and block headers.
-    Input arrives in arbitrary pieces; a header split between two of them is kept in
-    `_field` until it is complete. The decompressor still sees every byte: this only
-    chooses where to cut the input.
-    """
-
-    def __init__(self) -> None:
-        self._field = b""  # the header field being read, while incomplete
-        self._field_size = 4
-        self._on_field: Callable[[bytes], None] = self._magic
-        self._skip = 0  # bytes to pass over before the next header field
-        self._block_bound = -1  # most output of the block being passed over, else -1
-        self._checksum = False
-        self.lost = False  # set on input that is not a zstd frame we can walk
-
-    def block_ends(self, data: memoryview) -> Iterator[tuple[int, int]]:
-        """Yield (offset just past a block, most bytes that block decodes to)."""
-        position, size = 0, len(data)
-        while position < size and not self.lost:
-            if self._skip:
-                step = min(self._skip, size - position)
-                position += step
-                self._skip -= step
-                if self._skip:
-                    return
-            else:
-                missing = self._field_size - len(self._field)
-                self._field += bytes(data[position : position + missing])
-                position = min(position + missing, size)
-                if len(self._field) < self._field_size:
-                    return
-                field, self._field = self._field, b""
-                self._on_field(field)
-            if self._skip == 0 and self._block_bound >= 0:
-                yield position, self._block_bound
-                self._block_bound = -1
-
-    def _expect(self, size: int, handler: Callable[[bytes], None]) -> None:
-        self._field_size = size
-        self._on_field = handler
-
-    def _magic(self, field: bytes) -> None:
-        magic = int.from_bytes(field, "little")
-        if magic == _ZSTD_FRAME_MAGIC:
-            self._expect(1, self._frame_header_descriptor)
-        elif magic & 0xFFFFFFF0 == _ZSTD_SKIPPABLE_MAGIC:
-            self._expect(4, self._skippable_frame_size)
-        else:
-            self.lost = True
-
-    def _skippable_frame_size(self, field: bytes) -> None:
-        self._skip = int.from_bytes(field, "little")
-        self._expect(4, self._magic)
-
-    def _frame_header_descriptor(self, field: bytes) -> None:
-        # RFC 8878 §3.1.1.1.1: what follows the descriptor in the frame header.
-        descriptor = field[0]
-        single_segment = bool(descriptor & 0x20)
-        content_size_flag = descriptor >> 6
-        content_size = _ZSTD_CONTENT_SIZE_SIZES[content_size_flag]
-        if content_size_flag == 0 and single_segment:
-            content_size = 1
-        window_descriptor = 0 if single_segment else 1
-        dictionary_id = _ZSTD_DICTIONARY_ID_SIZES[descriptor & 0x03]
-        self._skip = window_descriptor + dictionary_id + content_size
-        self._checksum = bool(descriptor & 0x04)
-        self._expect(3, self._block_header)
-
-    def _block_header(self, field: bytes) -> None:
-        # RFC 8878 §3.1.1.2.1: Last_Block (1 bit), Block_Type (2 bits), Block_Size (21).
-        header = int.from_bytes(field, "little")
-        last, kind, block_size = header & 1, (header >> 1) & 3, header >> 3
-        if kind == _ZSTD_RESERVED_BLOCK:
-            self.lost = True
-            return
-        if kind == _ZSTD_COMPRESSED_BLOCK:
-            self._skip, self._block_bound = block_size, ZSTD_MAX_BLOCK_SIZE
-        elif kind == _ZSTD_RLE_BLOCK:
-            self._skip, self._block_bound = 1, block_size
-        else:
-            self._skip, self._block_bound = block_size, block_size
-        if last:
-            # The end of the frame: a 4-byte checksum may follow, then the next frame.
-            self._skip += 4 if self._checksum else 0
-            self._expect(4, self._magic)
 
 
 class ZStandardDecoder(_SteppedDecoder):
@@ -421,15 +350,11 @@ class ZStandardDecoder(_SteppedDecoder):
     """
 
     def __init__(self) -> None:
-        if zstandard is None:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                "Using 'ZStandardDecoder', but the 'zstandard' package is not installed. "
-                "Make sure to install httpx using `pip install httpx[zstd]`."
-            ) from None
-        self._factory: Any = zstandard.ZstdDecompressor()
+        self._zstandard = _zstandard()  # ImportError with httpx's message when not installed
+        self._factory: Any = self._zstandard.ZstdDecompressor()
         self._decompressor: Any = self._factory.decompressobj()
         self._inside_frame = False
-        self._scanner = _ZstdBlockScanner()
+        self._scanner = ZstdBlockScanner()
 
     def iter_decode(self, data: bytes) -> Iterator[bytes]:
         view = memoryview(data)
@@ -452,7 +377,7 @@ class ZStandardDecoder(_SteppedDecoder):
                 self._decompressor = self._factory.decompressobj()
             try:
                 output = self._decompressor.decompress(piece)
-            except zstandard.ZstdError as exc:
+            except self._zstandard.ZstdError as exc:
                 raise DecodingError(str(exc)) from exc
             self._inside_frame = not self._decompressor.eof
             if output:
@@ -548,9 +473,9 @@ SUPPORTED_DECODERS: dict[str, type[ContentDecoder]] = {
     "gzip": GZipDecoder,
     "deflate": DeflateDecoder,
 }
-if brotli is not None:  # pragma: no branch
+if BROTLI_INSTALLED:  # pragma: no branch - the install matrix covers both branches
     SUPPORTED_DECODERS["br"] = BrotliDecoder
-if zstandard is not None:  # pragma: no branch
+if ZSTD_INSTALLED:  # pragma: no branch - the install matrix covers both branches
     SUPPORTED_DECODERS["zstd"] = ZStandardDecoder
 
 

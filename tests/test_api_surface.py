@@ -1,4 +1,4 @@
-"""The public surface matches httpx 0.28's, as recorded in ../shared/data/httpx-0.28-api.json."""
+"""The public surface matches httpx 0.28's, as recorded in tests/data/httpx-0.28-api.json."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ import pytest
 
 import httpx
 
-SNAPSHOT_PATH = (
-    pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "httpx-0.28-api.json"
-)
+SNAPSHOT_PATH = pathlib.Path(__file__).resolve().parent / "data" / "httpx-0.28-api.json"
 SNAPSHOT = json.loads(SNAPSHOT_PATH.read_text())
 DOCS = pathlib.Path(__file__).resolve().parents[1] / "docs"
 MEMBERS: dict[str, typing.Any] = SNAPSHOT["members"]

@@ -21,7 +21,7 @@ import starlette.responses
 import starlette.routing
 from click.testing import CliRunner
 
-from httpx._cli_app import AppLoadError, detect_interface, load_app
+from httpx._cli.app import AppLoadError, detect_interface, load_app
 from httpx._main import main
 from tests.test_main import run, run_failing, split_output
 

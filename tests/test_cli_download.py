@@ -7,14 +7,26 @@ temporary file fails them as surely as a partial target.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import typing
 from pathlib import Path
+from typing import Any
 
 import pytest
+import rich.console
+import rich.progress
 
-from httpx._cli_download import DownloadWriteError, atomic_file, temporary_name, write_chunk
+import httpx
+from httpx._cli.download import (
+    PROGRESS_INTERVAL,
+    DownloadWriteError,
+    atomic_file,
+    download_response,
+    temporary_name,
+    write_chunk,
+)
 from tests.test_main import run, run_failing, split_output
 
 if typing.TYPE_CHECKING:
@@ -239,3 +251,66 @@ def test_write_failure_becomes_download_write_error(tmp_path: Path) -> None:
     with open(target, "rb") as read_only:  # writing to it raises an OSError
         with pytest.raises(DownloadWriteError, match=f"could not write {re.escape(str(target))}"):
             write_chunk(read_only, b"data", target)
+
+
+# --- progress as the bytes arrive ----------------------------------------------------------
+
+
+class SteppingClock:
+    """A monotonic clock that moves `step` seconds each time it is read."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 0.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def record_progress(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int | None, float | None]]:
+    """(completed, total) of every progress bar update, in order."""
+    seen: list[tuple[int | None, float | None]] = []
+    original = rich.progress.Progress.update
+
+    def update(self: rich.progress.Progress, task_id: rich.progress.TaskID, **kw: Any) -> None:
+        seen.append((kw.get("completed"), kw.get("total")))
+        original(self, task_id, **kw)
+
+    monkeypatch.setattr(rich.progress.Progress, "update", update)
+    return seen
+
+
+def trickling_response(pieces: int, size: int) -> httpx.Response:
+    """A response whose body arrives in `pieces` small pieces (a slow stream)."""
+    body = (bytes([index]) * size for index in range(pieces))
+    return httpx.Response(200, headers={"Content-Length": str(pieces * size)}, content=body)
+
+
+def test_progress_moves_with_each_piece_of_a_slow_stream(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Pieces far below 64 KiB, each arriving after more than PROGRESS_INTERVAL: the bar
+    # must move with every one (it used to stay at 0 until 64 KiB had arrived).
+    seen = record_progress(monkeypatch)
+    target = tmp_path / "slow.bin"
+    clock = SteppingClock(step=PROGRESS_INTERVAL * 2)
+    console = rich.console.Console(file=io.StringIO())
+    written = download_response(trickling_response(5, 100), target, console, clock=clock)
+    assert written == 500
+    assert target.read_bytes() == b"".join(bytes([i]) * 100 for i in range(5))
+    assert seen == [(100, None), (200, None), (300, None), (400, None), (500, None), (500, 500)]
+
+
+def test_progress_updates_are_throttled_by_time(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Many pieces within one PROGRESS_INTERVAL: one update for the first, then the bar
+    # is only completed at the end, not redrawn per piece.
+    seen = record_progress(monkeypatch)
+    target = tmp_path / "fast.bin"
+    clock = SteppingClock(step=PROGRESS_INTERVAL / 100)
+    console = rich.console.Console(file=io.StringIO())
+    written = download_response(trickling_response(50, 10), target, console, clock=clock)
+    assert written == 500
+    assert seen == [(10, None), (500, 500)]

@@ -1,4 +1,4 @@
-"""Exit codes and one-line messages of the command line client (httpx/_cli_errors.py).
+"""Exit codes and one-line messages of the command line client (httpx/_cli/errors.py).
 
 The end-to-end tests (tests/test_main.py, tests/test_cli_*.py) reach most codes through
 real failures; these check the classification itself, including the failures that the
@@ -13,7 +13,7 @@ import ssl
 import pytest
 
 import httpx
-from httpx._cli_errors import CLIFailure, ExitCode, describe_request_error, one_line
+from httpx._cli.errors import CLIFailure, ExitCode, describe_request_error, one_line
 
 
 def raised_from(error: httpx.RequestError, cause: BaseException) -> httpx.RequestError:
@@ -161,3 +161,23 @@ def test_messages_are_one_line() -> None:
     assert describe_request_error(error, timeout=1)[1].endswith(": line one line two three")
     assert one_line(" a\n\tb  c ") == "a b c"
     assert CLIFailure(ExitCode.ERROR, "x\ny").message == "x y"
+
+
+def test_connect_failures_through_a_proxy_name_the_proxy() -> None:
+    # With --proxy, the connection the client makes is to the proxy: a refusal or a
+    # connect timeout is the proxy's, not the server's (which the proxy would report).
+    refused = with_request(httpx.ConnectError("[Errno 111] refused"), "http://example.org/")
+    assert describe_request_error(refused, timeout=1, proxy="http://127.0.0.1:3128") == (
+        ExitCode.CONNECT_FAILED,
+        "ConnectError: could not connect to the proxy 127.0.0.1:3128: [Errno 111] refused",
+    )
+    stalled = with_request(httpx.ConnectTimeout("timed out"), "http://example.org/")
+    code, message = describe_request_error(stalled, timeout=2, proxy="socks5://proxy.example")
+    assert code == ExitCode.TIMEOUT
+    assert message == (
+        "ConnectTimeout: timed out after 2 s connecting to the proxy proxy.example:1080 "
+        "(--timeout sets the limit)"
+    )
+    # A read timeout is still about the server, whose answer the proxy relays.
+    slow = with_request(httpx.ReadTimeout("timed out"), "http://example.org/")
+    assert "from example.org:80" in describe_request_error(slow, timeout=2, proxy="http://p")[1]

@@ -1,5 +1,5 @@
 """What the command line client shows: highlighting on a terminal, plain text in a pipe,
-binary bodies summarised (httpx/_cli_output.py), end to end through `--app`."""
+binary bodies summarised (httpx/_cli/output.py), end to end through `--app`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import httpx
-from httpx._cli_output import body_lexer, format_certificate, looks_like_text
+from httpx._cli.output import body_lexer, format_certificate, looks_like_text
 from httpx._main import main
 from tests.test_main import CLEAN_ENV, run, split_output
 

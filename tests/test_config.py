@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import errno
 import math
 import shutil
 import ssl
@@ -568,6 +569,36 @@ def test_cert_missing_files(tmp_path: Path, client_cert: trustme.LeafCert) -> No
     with pytest.warns(DeprecationWarning):
         with pytest.raises(FileNotFoundError, match="key file not found: .*nokey.pem"):
             create_ssl_context(cert=(str(certfile), str(tmp_path / "nokey.pem")))
+
+
+def test_bad_cert_file_message_is_one_readable_line(tmp_path: Path) -> None:
+    # httpx 0.28 lets ssl's own SSLError through ("[SSL] PEM lib ..."): same type and
+    # errno here, with the file named. A single-argument SSLError would render as a tuple.
+    bad = tmp_path / "bad.pem"
+    bad.write_text("not a certificate\n")
+    with pytest.warns(DeprecationWarning):
+        with pytest.raises(ssl.SSLError) as info:
+            create_ssl_context(cert=str(bad))
+    assert str(info.value) == (
+        f"Could not load client certificate {str(bad)!r} (wrong password, or not a PEM "
+        f"certificate and key?): {info.value.__cause__.strerror}"  # type: ignore[union-attr]
+    )
+    assert "PEM lib" in str(info.value)
+    assert info.value.errno == info.value.__cause__.errno  # type: ignore[union-attr]
+    assert info.value.library == "SSL"
+    with pytest.warns(DeprecationWarning):
+        with pytest.raises(ssl.SSLError, match=r"^Could not load client cert.* with key "):
+            httpx.Client(cert=(str(bad), str(bad)))
+
+
+def test_missing_cert_file_error_has_errno_and_name(tmp_path: Path) -> None:
+    missing = str(tmp_path / "missing.pem")
+    with pytest.warns(DeprecationWarning):
+        with pytest.raises(FileNotFoundError) as info:
+            httpx.Client(cert=missing)
+    assert info.value.errno == errno.ENOENT
+    assert info.value.filename == missing
+    assert str(info.value) == f"[Errno 2] Client certificate file not found: {missing!r}"
 
 
 @pytest.mark.parametrize(

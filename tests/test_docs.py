@@ -28,15 +28,16 @@ any other::
   ``<!-- no-run: needs a proxy you run -->``. A python or pycon block with neither
   marker fails ``test_every_python_block_is_marked``.
 
-Servers: any host under the reserved ``.example`` top-level domain (RFC 2606), such as
-``https://httpbin.example/json``, is served by the test servers of tests/servers (routes
-in tests/servers/app.py): ``http://`` URLs by uvicorn, ``https://`` URLs by uvicorn over
-TLS, with the session's test CA trusted through ``SSL_CERT_FILE``; and
-``https://http2.example`` by hypercorn over TLS, which also speaks HTTP/2 (and sends no
-reason phrases); ``ws://ws.example`` by uvicorn with WebSockets (tests/servers/websocket.py). The requests really cross the network stack: only the address the
-default transport connects to is swapped (by wrapping ``HTTPTransport.handle_request``
-and its async twin), while the request keeps its URL and ``Host`` header. Examples that
-need no server use ``MockTransport``, ``WSGITransport`` or ``ASGITransport``.
+Servers: the examples talk to the example server users start with
+``python -m examples.serve`` (examples/serve.py): ``http://127.0.0.1:8000`` (also reached
+as ``http://localhost:8000``, the same server under another host name) and, over TLS with
+HTTP/2, ``https://localhost:8443``. Here both serve the same application
+(examples/httpbin_app.py) from local test servers on free ports: uvicorn for plain HTTP,
+hypercorn for TLS, with the session's test CA trusted through ``SSL_CERT_FILE``. The
+requests really cross the network stack: only the address the default transport
+connects to is swapped (by wrapping ``HTTPTransport.handle_request`` and its async twin),
+while the request keeps its URL and ``Host`` header. Examples that need no server use
+``MockTransport``, ``WSGITransport`` or ``ASGITransport``.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ import logging
 import os
 import pathlib
 import re
+import ssl
 import subprocess
 import sys
 import typing
@@ -57,14 +59,13 @@ import typing
 import pytest
 
 import httpx
-from tests.servers.run import UvicornServer
+from examples.httpbin_app import app as httpbin_app
+from tests.servers.run import HypercornServer, UvicornServer
 
 if typing.TYPE_CHECKING:
     from collections.abc import Iterator
 
     from tests.servers.fixtures import TLSFiles
-    from tests.servers.run import HypercornServer
-    from tests.servers.websocket import WebSocketUvicornServer
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
@@ -73,9 +74,12 @@ RUN_MARKER = "<!-- run -->"
 NO_RUN_MARKER = re.compile(r"<!-- no-run: \S.*-->")
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
 _RUNNABLE_LANGUAGES = ("python", "pycon")
-PLACEHOLDER_DOMAIN = "example"  # RFC 2606: never a real host
-HTTP2_HOST = "http2.example"  # served by hypercorn, which speaks HTTP/2
-WEBSOCKET_HOST = "ws.example"  # served by uvicorn with WebSockets
+# The example server's origins (examples/serve.py), and which local server stands in.
+EXAMPLE_ORIGINS = {
+    ("http", "127.0.0.1", 8000): "http",
+    ("http", "localhost", 8000): "http",
+    ("https", "localhost", 8443): "https",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,68 +188,65 @@ def test_most_examples_run() -> None:
 # --- running the examples ----------------------------------------------------------------
 
 
-def _placeholder_target(url: httpx.URL, servers: dict[str, httpx.URL]) -> httpx.URL | None:
-    host = url.host
-    if host != PLACEHOLDER_DOMAIN and not host.endswith("." + PLACEHOLDER_DOMAIN):
-        return None
-    server = servers.get(host if host in (HTTP2_HOST, WEBSOCKET_HOST) else url.scheme)
+def _example_server_target(url: httpx.URL, servers: dict[str, httpx.URL]) -> httpx.URL | None:
+    """Where a request for the documented example server really goes, else None."""
+    server = servers.get(EXAMPLE_ORIGINS.get((url.scheme, url.host, url.port), ""))
     if server is None:
         return None
     return url.copy_with(scheme=server.scheme, host=server.host, port=server.port)
 
 
 @pytest.fixture(scope="session")
-def docs_tls_server(tls_files: TLSFiles) -> Iterator[UvicornServer]:
-    """uvicorn over TLS (HTTP/1.1) for https://*.example: unlike hypercorn, it sends
-    reason phrases ("200 OK"), which the examples show."""
-    running = UvicornServer(
-        ssl_certfile=tls_files.server_cert, ssl_keyfile=tls_files.server_key
-    ).start()
-    yield running
-    running.stop()
+def example_servers(tls_files: TLSFiles) -> Iterator[dict[str, httpx.URL]]:
+    """examples/httpbin_app.py served as `python -m examples.serve` serves it: plain
+    HTTP/1.1 (uvicorn, with reason phrases) and TLS with HTTP/2 (hypercorn)."""
+    plain = UvicornServer(app=httpbin_app, ws="wsproto").start()
+    try:
+        context = ssl.create_default_context(cafile=tls_files.ca_cert)
+        tls = HypercornServer(
+            tls_files.server_cert, tls_files.server_key, context, app=httpbin_app
+        ).start()
+        try:
+            yield {"http": httpx.URL(plain.url), "https": httpx.URL(tls.ip_url)}
+        finally:
+            tls.stop()
+    finally:
+        plain.stop()
 
 
 @pytest.fixture
-def placeholder_hosts(
-    server: UvicornServer,
-    docs_tls_server: UvicornServer,
-    tls_server: HypercornServer,
-    websocket_server: WebSocketUvicornServer,
+def example_server(
+    example_servers: dict[str, httpx.URL],
     ca_cert_pem_file: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Send requests for *.example hosts to the local test servers (see the docstring)."""
-    servers = {
-        "http": httpx.URL(server.url),
-        "https": httpx.URL(docs_tls_server.ip_url),
-        HTTP2_HOST: httpx.URL(tls_server.ip_url),
-        WEBSOCKET_HOST: httpx.URL(websocket_server.url),
-    }
+    """Send requests for the example server to the local test servers (see the docstring)."""
+    servers = example_servers
     monkeypatch.setenv("SSL_CERT_FILE", ca_cert_pem_file)
     send_sync = httpx.HTTPTransport.handle_request
     send_async = httpx.AsyncHTTPTransport.handle_async_request
 
     def handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-        target = _placeholder_target(request.url, servers)
+        target = _example_server_target(request.url, servers)
         if target is None:
             return send_sync(self, request)
-        placeholder, request.url = request.url, target
+        documented, request.url = request.url, target
         try:
             return send_sync(self, request)
         finally:
-            request.url = placeholder
+            request.url = documented
 
     async def handle_async_request(
         self: httpx.AsyncHTTPTransport, request: httpx.Request
     ) -> httpx.Response:
-        target = _placeholder_target(request.url, servers)
+        target = _example_server_target(request.url, servers)
         if target is None:
             return await send_async(self, request)
-        placeholder, request.url = request.url, target
+        documented, request.url = request.url, target
         try:
             return await send_async(self, request)
         finally:
-            request.url = placeholder
+            request.url = documented
 
     monkeypatch.setattr(httpx.HTTPTransport, "handle_request", handle_request)
     monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", handle_async_request)
@@ -339,7 +340,7 @@ def logging_state() -> Iterator[typing.Callable[[], None]]:
 @pytest.mark.parametrize("block", RUNNABLE, ids=[block.id for block in RUNNABLE])
 def test_example(
     block: Block,
-    placeholder_hosts: None,
+    example_server: None,
     tmp_path_factory: pytest.TempPathFactory,
     monkeypatch: pytest.MonkeyPatch,
     logging_state: typing.Callable[[], None],

@@ -55,11 +55,6 @@ from httpcore._sync.connection_pool import PoolRequest
 
 from .connection import create_async_connection, create_connection
 from .pool_entry import AsyncFastPoolEntry, FastPoolEntry
-from .socks import (
-    AsyncClosingSocks5Connection,
-    ClosingSocks5Connection,
-    socks_connection_options,
-)
 
 __all__ = [
     "INDEXED_POOLS_SUPPORTED",
@@ -602,6 +597,9 @@ class AsyncIndexedSOCKSProxy(
     their socket when the SOCKS handshake fails (see `socks.py`)."""
 
     def create_connection(self, origin: httpcore.Origin) -> httpcore.AsyncConnectionInterface:
+        # Imported here: httpcore's SOCKS module needs the optional socksio package.
+        from .socks import AsyncClosingSocks5Connection, socks_connection_options
+
         return AsyncClosingSocks5Connection(**socks_connection_options(self, origin))
 
 
@@ -612,4 +610,7 @@ class IndexedSOCKSProxy(
     socket when the SOCKS handshake fails (see `socks.py`)."""
 
     def create_connection(self, origin: httpcore.Origin) -> httpcore.ConnectionInterface:
+        # Imported here: httpcore's SOCKS module needs the optional socksio package.
+        from .socks import ClosingSocks5Connection, socks_connection_options
+
         return ClosingSocks5Connection(**socks_connection_options(self, origin))

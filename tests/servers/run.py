@@ -116,8 +116,9 @@ class _ThreadedUvicorn(uvicorn.Server):
 
 
 class UvicornServer(ServerHandle):
-    def __init__(self, *, app: ASGIApp = test_app, **ssl_options: Any) -> None:
-        """ssl_options are uvicorn.Config's ssl_* arguments (ssl_certfile=..., ...)."""
+    def __init__(self, *, app: ASGIApp = test_app, ws: str = "none", **ssl_options: Any) -> None:
+        """ssl_options are uvicorn.Config's ssl_* arguments (ssl_certfile=..., ...); `ws`
+        is uvicorn's WebSocket implementation ("wsproto" to serve WebSockets)."""
         self._socket = bind_loopback()
         super().__init__(self._socket.getsockname()[1])
         if ssl_options:
@@ -127,7 +128,7 @@ class UvicornServer(ServerHandle):
             app,
             loop="asyncio",
             http="h11",
-            ws="none",
+            ws=ws,
             lifespan="off",
             log_level="warning",
             access_log=False,

@@ -12,7 +12,7 @@ import socket
 import ssl
 from collections.abc import Iterator
 
-from ._exceptions import (
+from .._exceptions import (
     ConnectError,
     ConnectTimeout,
     DecodingError,
@@ -29,7 +29,7 @@ from ._exceptions import (
     UnsupportedProtocol,
     WriteTimeout,
 )
-from ._urls import URL
+from .._urls import URL
 
 __all__ = ["CLIFailure", "ExitCode", "describe_request_error", "one_line"]
 
@@ -93,7 +93,17 @@ _TIMEOUT_PHASES: tuple[tuple[type[TimeoutException], str], ...] = (
 )
 
 
-def _describe_connect_error(exc: ConnectError) -> tuple[ExitCode, str]:
+def _proxy_origin(proxy: str) -> str:
+    """ "the proxy host:port" for a --proxy URL."""
+    try:
+        url = URL(proxy)
+    except InvalidURL:  # pragma: no cover - --proxy is checked when parsed
+        return "the proxy"
+    port = url.port if url.port is not None else {"https": 443, "http": 80}.get(url.scheme, 1080)
+    return f"the proxy {url.host}:{port}"
+
+
+def _describe_connect_error(exc: ConnectError, proxy: str | None) -> tuple[ExitCode, str]:
     detail = str(exc)
     verification = _find_cause(exc, ssl.SSLCertVerificationError)
     if verification is not None:
@@ -104,24 +114,30 @@ def _describe_connect_error(exc: ConnectError) -> tuple[ExitCode, str]:
         )
     if _find_cause(exc, ssl.SSLError) is not None:
         return ExitCode.TLS_FAILED, f"TLS handshake with {_origin(exc)} failed: {detail}"
+    # Through a proxy, the connection we make ourselves is the one to the proxy: reaching
+    # the server is then the proxy's job, and its failures come back as ProxyError.
+    where = _origin(exc) if proxy is None else _proxy_origin(proxy)
     if _find_cause(exc, socket.gaierror) is not None:
-        return ExitCode.HOST_NOT_FOUND, f"could not resolve {_origin(exc)}: {detail}"
-    return ExitCode.CONNECT_FAILED, f"could not connect to {_origin(exc)}: {detail}"
+        return ExitCode.HOST_NOT_FOUND, f"could not resolve {where}: {detail}"
+    return ExitCode.CONNECT_FAILED, f"could not connect to {where}: {detail}"
 
 
 def describe_request_error(
-    exc: RequestError | InvalidURL, timeout: float | None
+    exc: RequestError | InvalidURL, timeout: float | None, proxy: str | None = None
 ) -> tuple[ExitCode, str]:
-    """(exit code, one-line message) for an error raised while sending a request.
+    """(exit code, one-line message) for an error raised while sending a request
+    (through `proxy`, the --proxy URL, if given).
 
     The message starts with the exception's class name, the name a user searches the
     documentation for.
     """
-    code, text = _classify(exc, timeout)
+    code, text = _classify(exc, timeout, proxy)
     return code, one_line(f"{type(exc).__name__}: {text}")
 
 
-def _classify(exc: RequestError | InvalidURL, timeout: float | None) -> tuple[ExitCode, str]:
+def _classify(
+    exc: RequestError | InvalidURL, timeout: float | None, proxy: str | None
+) -> tuple[ExitCode, str]:
     detail = str(exc) or "no details"
     if isinstance(exc, InvalidURL):
         return ExitCode.INVALID_URL, detail
@@ -133,9 +149,12 @@ def _classify(exc: RequestError | InvalidURL, timeout: float | None) -> tuple[Ex
         phase = next((text for kind, text in _TIMEOUT_PHASES if isinstance(exc, kind)), "on")
         after = f" after {timeout:g} s" if timeout is not None else ""
         hint = " (--timeout sets the limit)" if timeout is not None else ""
-        return ExitCode.TIMEOUT, f"timed out{after} {phase} {_origin(exc)}{hint}"
+        where = _origin(exc)
+        if proxy is not None and isinstance(exc, ConnectTimeout):
+            where = _proxy_origin(proxy)
+        return ExitCode.TIMEOUT, f"timed out{after} {phase} {where}{hint}"
     if isinstance(exc, ConnectError):
-        return _describe_connect_error(exc)
+        return _describe_connect_error(exc, proxy)
     if isinstance(exc, RemoteProtocolError):
         return ExitCode.PROTOCOL, f"invalid or incomplete response from {_origin(exc)}: {detail}"
     if isinstance(exc, LocalProtocolError):
@@ -150,7 +169,7 @@ def _classify(exc: RequestError | InvalidURL, timeout: float | None) -> tuple[Ex
 
 
 class CLIFailure(Exception):
-    """The command failed: `httpx._main` prints `message` on one line and exits `code`."""
+    """The command failed: it prints `message` on one line and exits with `code`."""
 
     def __init__(self, code: ExitCode, message: str) -> None:
         super().__init__(message)

@@ -6,7 +6,7 @@ then renamed onto the target with `os.replace`. Whatever goes wrong before that 
 (a network error, Ctrl-C, a full disk) the temporary file is removed: the target name
 either keeps what it had before or gets the whole new body, never a partial one.
 
-Needs the `cli` extra (rich); only `httpx._main` imports this module.
+Needs the `cli` extra (rich); only the command (`httpx._cli.command`) imports it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import contextlib
 import os
 import secrets
 import signal
+import time
 import typing
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,7 @@ import rich.markup
 import rich.progress
 import rich.text
 
-from ._models import Response
+from .._models import Response
 
 __all__ = [
     "DownloadWriteError",
@@ -39,8 +40,11 @@ __all__ = [
 # planted there). O_CLOEXEC: a child process must not inherit the descriptor.
 _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
 _CREATE_ATTEMPTS = 100
-# Read size for the response stream; the progress bar updates once per chunk.
-CHUNK_SIZE = 64 * 1024
+# The body is written as it arrives (whatever chunk sizes the network gives), and the
+# progress bar is updated at most this often: by time, not by size, so that a slow
+# stream moves the bar as soon as its first bytes arrive, and a fast one with many small
+# chunks does not spend its time redrawing.
+PROGRESS_INTERVAL = 0.1  # seconds
 
 
 class DownloadWriteError(Exception):
@@ -171,12 +175,18 @@ def _progress(console: rich.console.Console) -> Iterator[rich.progress.Progress]
         progress.stop()
 
 
-def download_response(response: Response, target: Path, console: rich.console.Console) -> int:
+def download_response(
+    response: Response,
+    target: Path,
+    console: rich.console.Console,
+    clock: typing.Callable[[], float] = time.monotonic,
+) -> int:
     """Stream the body of `response` into `target`; return the number of bytes written.
 
     Progress counts bytes as they arrive on the wire (`num_bytes_downloaded`), which is
-    what Content-Length measures even when the body is compressed. Raises the request's
-    own errors unchanged, and `DownloadWriteError` when the file system fails us.
+    what Content-Length measures even when the body is compressed; it is updated at most
+    every PROGRESS_INTERVAL seconds of `clock`. Raises the request's own errors
+    unchanged, and `DownloadWriteError` when the file system fails us.
     """
     written = 0
     with atomic_file(target) as file, _progress(console) as progress:
@@ -185,12 +195,18 @@ def download_response(response: Response, target: Path, console: rich.console.Co
             # Without Content-Length the size is unknown: an indeterminate bar.
             total=_content_length(response),
         )
-        for chunk in response.iter_bytes(CHUNK_SIZE):
+        next_update = clock()
+        for chunk in response.iter_bytes():  # each piece as soon as it arrives
             write_chunk(file, chunk, target)
             written += len(chunk)
-            progress.update(task, completed=response.num_bytes_downloaded)
-        # The bar ends full, also when the size was unknown up front.
-        progress.update(task, total=response.num_bytes_downloaded)
+            now = clock()
+            if now >= next_update:
+                progress.update(task, completed=response.num_bytes_downloaded)
+                next_update = now + PROGRESS_INTERVAL
+        # The bar ends full, also when the size was unknown up front or the last
+        # pieces came within PROGRESS_INTERVAL of an update.
+        downloaded = response.num_bytes_downloaded
+        progress.update(task, total=downloaded, completed=downloaded)
     console.print(
         f"Saved {rich.filesize.decimal(written)} to {rich.markup.escape(str(target))}",
         highlight=False,

@@ -4,8 +4,8 @@ On a terminal, header blocks and bodies are syntax highlighted with pygments thr
 (JSON is pretty-printed first). Anywhere else (a pipe, a file) the same text is written
 verbatim, with no colour and no wrapping, so it stays usable by other programs.
 
-Needs the `cli` extra (rich, pygments); only `httpx._main` imports this module, and only
-once it knows that extra is installed.
+Needs the `cli` extra (rich, pygments); only the command (`httpx._cli.command`) imports
+it, and only once that extra is known to be installed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import rich.markup
 import rich.syntax
 import rich.table
 
-from ._models import Request, Response
+from .._models import Request, Response
 
 __all__ = [
     "ExchangePrinter",

@@ -13,17 +13,17 @@ from dataclasses import dataclass
 
 import anyio
 
-from ._async_client import AsyncClient
-from ._client import Client
-from ._exceptions import ReadTimeout
-from ._models import Request, Response
-from ._transports.asgi import ASGITransport
-from ._transports.wsgi import WSGITransport
+from .._async_client import AsyncClient
+from .._client import Client
+from .._exceptions import ReadTimeout
+from .._models import Request, Response
+from .._transports.asgi import ASGITransport
+from .._transports.wsgi import WSGITransport
 
 if typing.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-    from ._transports.asgi import _ASGIApp
+    from .._transports.asgi import _ASGIApp
 
 __all__ = [
     "APP_BASE_URL",

@@ -2,9 +2,9 @@
 
 Sends the request (over the network, or in-process to an --app), prints the exchange as
 it happens, then the body or the download, and turns every failure into a `CLIFailure`
-carrying its exit code and one-line message (`httpx._main` prints it and exits).
+carrying its exit code and one-line message (the command prints it and exits).
 
-Needs the `cli` extra (rich, pygments); only `httpx._main` imports this module.
+Needs the `cli` extra (rich, pygments); only the command (`httpx._cli.command`) imports it.
 """
 
 from __future__ import annotations
@@ -18,24 +18,24 @@ from pathlib import Path
 
 import rich.console
 
-from ._cli_app import AppInterface, detect_interface
-from ._cli_download import DownloadWriteError, download_response
-from ._cli_errors import CLIFailure, ExitCode, describe_request_error
-from ._cli_exchange import (
+from .._exceptions import InvalidURL, RequestError
+from .._models import Response
+from .app import AppInterface, detect_interface
+from .download import DownloadWriteError, download_response
+from .errors import CLIFailure, ExitCode, describe_request_error
+from .exchange import (
     ExchangeHooks,
     RequestOptions,
     send_over_network,
     send_to_asgi_app,
     send_to_wsgi_app,
 )
-from ._cli_output import ExchangePrinter, print_response_body
-from ._exceptions import InvalidURL, RequestError
-from ._models import Response
+from .output import ExchangePrinter, print_response_body
 
 if typing.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-    from ._transports.asgi import _ASGIApp
+    from .._transports.asgi import _ASGIApp
 
 __all__ = ["AppTarget", "NetworkOptions", "OutputOptions", "run"]
 
@@ -169,7 +169,8 @@ class Run:
         try:
             response = self.send()
         except (RequestError, InvalidURL) as exc:
-            raise CLIFailure(*describe_request_error(exc, self.request.timeout)) from exc
+            proxy = self.network.proxy if self.app is None else None
+            raise CLIFailure(*describe_request_error(exc, self.request.timeout, proxy)) from exc
         except DownloadWriteError as exc:
             raise CLIFailure(ExitCode.WRITE_FAILED, str(exc)) from exc
         except KeyboardInterrupt:
