@@ -2,7 +2,7 @@
 
 from .__version__ import __description__, __title__, __version__
 from ._api import delete, get, head, options, patch, post, put, request, stream
-from ._auth import Auth, BasicAuth, DigestAuth, NetRCAuth
+from ._auth import Auth, BasicAuth, DigestAuth, FunctionAuth, NetRCAuth
 from ._client import USE_CLIENT_DEFAULT, AsyncClient, Client
 from ._config import Limits, Proxy, Timeout, create_ssl_context
 from ._content import ByteStream
@@ -72,6 +72,8 @@ __all__ = [
     "DecodingError",
     "delete",
     "DigestAuth",
+    # httpx 0.29.0's addition.
+    "FunctionAuth",
     "get",
     "head",
     "Headers",
