@@ -106,7 +106,7 @@ class FlowSettings:
     # (a `ByteStream` is both sync and async, so the stream's type can't tell).
     asynchronous: bool
     # Lower-case names of headers that must not follow a redirect to another origin,
-    # besides the credentials that `_redirects` always drops there.
+    # besides the Authorization header that `_redirects` drops there.
     sensitive_headers: frozenset[str] = frozenset()
 
 
@@ -190,10 +190,7 @@ def _redirect_flow(
 ) -> Flow:
     while True:
         if len(history) > settings.max_redirects:
-            raise TooManyRedirects(
-                f"Exceeded maximum allowed redirects ({settings.max_redirects}).",
-                request=request,
-            )
+            raise TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
         if settings.request_hooks:
             yield CallHooks(settings.request_hooks, request)
 
