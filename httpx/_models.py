@@ -124,7 +124,8 @@ class Request:
         self.method = _normalize_method(method)
         self.url = url if isinstance(url, URL) else URL(url)
         if params is not None:
-            self.url = self.url.copy_merge_params(params=params)
+            # As httpx: the params replace the URL's query (even when empty).
+            self.url = self.url.copy_with(params=params)
         self.headers = Headers(headers)
         self.extensions: dict[str, typing.Any] = {} if extensions is None else dict(extensions)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-PRELUDE = '''
+PRELUDE = """
 import asyncio
 WATCHED = ("authorization", "proxy-authorization", "cookie", "content-type",
            "content-length", "transfer-encoding", "host", "x-custom", "user-agent")
@@ -53,7 +53,7 @@ def arun(script, method="GET", url="http://example.org/start", follow=True, **kw
     return (seen, summary(r))
 def to(location, status=302, **headers):
     return (status, dict(Location=location, **headers))
-'''
+"""
 
 CASES: list[tuple[str, str]] = []
 
@@ -198,19 +198,12 @@ _MORE = {
     "no-location-302": "result = run([(302, {})])",
     "no-location-not-followed": "result = run([(302, {})], follow=False)",
     "empty-location-header": "result = run([(302, {'Location': ''})], follow=False)",
-    "two-location-headers": (
-        "result = run([(302, [('Location', '/a'), ('Location', '/b')])])"
-    ),
-    "latin1-location": (
-        "result = run([(302, [(b'Location', b'/caf\\xe9')])])"
-    ),
-    "utf8-location": (
-        "result = run([(302, [(b'Location', '/caf\\u00e9'.encode())])])"
-    ),
+    "two-location-headers": ("result = run([(302, [('Location', '/a'), ('Location', '/b')])])"),
+    "latin1-location": ("result = run([(302, [(b'Location', b'/caf\\xe9')])])"),
+    "utf8-location": ("result = run([(302, [(b'Location', '/caf\\u00e9'.encode())])])"),
     "chain": "result = run([to('/1'), to('/2', 301), to('/3', 307), to('/4', 308)])",
     "chain-method": (
-        "result = run([to('/1', 307), to('/2', 302), to('/3', 307)], method='POST',"
-        " content=b'x')"
+        "result = run([to('/1', 307), to('/2', 302), to('/3', 307)], method='POST', content=b'x')"
     ),
     "loop": "result = run([to('/start')] * 25)",
     "max-redirects-default": "result = run([to('/n')] * 20)",
