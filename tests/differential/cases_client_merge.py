@@ -445,6 +445,7 @@ _MISC = {
         "result = type(c._transport_for_url(httpx.URL('http://a.example/'))).__name__"
     ),
     "mounts-bad-pattern": "httpx.Client(mounts={'nope': None})",
+    "mounts-scheme-only": "httpx.Client(mounts={'http': None})",
     "proxy-mounts-trust-env-false": (
         "import os\nos.environ['HTTP_PROXY'] = 'http://127.0.0.1:1'\n"
         "try:\n"
@@ -470,6 +471,31 @@ _MISC = {
 }
 for _name, _code in _MISC.items():
     _add(_name, _code)
+
+_PATTERNS = [
+    "http://",
+    "all://",
+    "https://*.example.org",
+    "all://*",
+    "http://*example.org",
+    "all://10.0.0.0/8",
+    "socks5://",
+    "ftp://x",
+    "http://[::1]",
+    "http://example.org:8080",
+    "http://ex.org/path",
+    "http://ex.org:99999",
+    "://x",
+    "",
+    "http://user@host",
+]
+for _i, _pattern in enumerate(_PATTERNS):
+    _add(
+        f"mount-pattern-{_i}",
+        f"c = httpx.Client(transport=httpx.MockTransport(echo), mounts={{{_pattern!r}: None}})\n"
+        "result = [type(c._transport_for_url(httpx.URL(u))).__name__ for u in"
+        " ('http://example.org/', 'https://a.example.org/', 'http://127.0.0.1/')]",
+    )
 
 
 # --- generated -------------------------------------------------------------------------------
@@ -512,7 +538,17 @@ def generate(count: int, seed: int) -> list[tuple[str, str]]:
     return cases
 
 
+_PATTERN_CHECKED = (
+    "compatibility.md, Deliberate differences, clients: mount and proxy patterns are "
+    "checked (a path, userinfo, an invalid port or no scheme raise ValueError)"
+)
+
 EXPECTED: dict[str, str] = {
+    "client-merge-mount-pattern-10": _PATTERN_CHECKED,
+    "client-merge-mount-pattern-11": _PATTERN_CHECKED,
+    "client-merge-mount-pattern-12": _PATTERN_CHECKED,
+    "client-merge-mount-pattern-13": _PATTERN_CHECKED,
+    "client-merge-mount-pattern-14": _PATTERN_CHECKED,
     "client-merge-no-base-url-relative": (
         "compatibility.md, Deliberate differences, clients: a relative URL sent through a "
         "transport that accepts it (MockTransport) gets its response; httpx fails with "
