@@ -16,7 +16,7 @@ from ._api import (
     stream,
     websocket,
 )
-from ._auth import Auth, BasicAuth, DigestAuth, NetRCAuth
+from ._auth import Auth, BasicAuth, DigestAuth, FunctionAuth, NetRCAuth
 from ._client import USE_CLIENT_DEFAULT, AsyncClient, Client
 from ._config import Limits, Proxy, Timeout, create_ssl_context
 from ._content import ByteStream
@@ -102,6 +102,8 @@ __all__ = [
     "delete",
     "DigestAuth",
     "EventSource",
+    # httpx 0.29.0's addition.
+    "FunctionAuth",
     "get",
     "head",
     "Headers",

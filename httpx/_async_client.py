@@ -16,6 +16,7 @@ from ._base_client import (
     ClientState,
     EventHook,
     UseClientDefault,
+    warn_per_request_cookies,
 )
 from ._config import DEFAULT_LIMITS, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_CONFIG, Limits, Proxy
 from ._flow import run_async, send_flow
@@ -212,6 +213,7 @@ class AsyncClient(BaseClient):
 
         Equivalent to `client.send(client.build_request(...), auth=..., follow_redirects=...)`.
         """
+        warn_per_request_cookies(cookies)
         request = self.build_request(
             method=method,
             url=url,

@@ -15,7 +15,9 @@ import netrc
 import os
 import re
 import threading
-from collections.abc import AsyncGenerator, Callable, Generator
+import time
+import typing
+from collections.abc import AsyncGenerator, Generator
 
 from ._exceptions import ProtocolError
 from ._models import Request, Response
@@ -96,7 +98,8 @@ class Auth:
 class FunctionAuth(Auth):
     """Auth given as a plain callable that takes the request and returns it, modified."""
 
-    def __init__(self, func: Callable[[Request], Request]) -> None:
+    # (`typing.Callable`, so that the signature reads as httpx 0.29's.)
+    def __init__(self, func: typing.Callable[[Request], Request]) -> None:
         self._func = func
 
     def auth_flow(self, request: Request) -> Generator[Request, Response, None]:
@@ -197,11 +200,9 @@ def _parse_challenges(value: str) -> list[_Challenge]:
         param = _AUTH_PARAM.match(value, pos)
         if param is not None and current is not None and current.token68 is None:
             name, quoted, bare = param.group(1, 2, 3)
+            # (RFC 9110 section 11.2 allows each name once per challenge; like httpx,
+            # we let a repeated one win over the earlier.)
             name = name.lower()
-            if name in current.params:
-                # RFC 9110 section 11.2: each parameter name occurs once per challenge;
-                # with two nonces (say) we could only guess which one is meant.
-                current.malformed = True
             current.params[name] = _QUOTED_PAIR.sub(r"\1", quoted) if bare is None else bare
             pos = param.end()
             continue
@@ -242,6 +243,9 @@ _SUPPORTED_ALGORITHMS = ", ".join(
 )
 
 
+_MALFORMED_CHALLENGE = "Malformed Digest WWW-Authenticate header"
+
+
 @dataclasses.dataclass(frozen=True)
 class _DigestChallenge:
     realm: str
@@ -252,7 +256,6 @@ class _DigestChallenge:
     qop: str | None  # "auth", or None for an RFC 2069 server that offered no qop
     opaque: str | None
     stale: bool
-    userhash: bool
 
     @classmethod
     def from_params(cls, params: dict[str, str], request: Request) -> _DigestChallenge:
@@ -260,9 +263,7 @@ class _DigestChallenge:
             realm, nonce = params["realm"], params["nonce"]
         except KeyError:
             # RFC 7616 section 3.3: realm and nonce are required.
-            raise ProtocolError(
-                "Failed to parse Digest WWW-Authenticate header", request=request
-            ) from None
+            raise ProtocolError(_MALFORMED_CHALLENGE, request=request) from None
 
         algorithm = params.get("algorithm", "MD5")
         base, session = algorithm.upper(), False
@@ -277,14 +278,16 @@ class _DigestChallenge:
 
         qop: str | None = None
         if "qop" in params:
-            offered = {item.strip().lower() for item in params["qop"].split(",")}
+            # A comma-separated list of tokens, compared as written (as httpx does), with
+            # optional whitespace around the commas (RFC 9110 section 5.6.1).
+            offered = {item.strip(" \t") for item in params["qop"].split(",")}
             if "auth" in offered:
                 qop = "auth"
             elif "auth-int" in offered:
                 raise NotImplementedError("Digest auth-int support is not yet implemented")
             else:
                 raise ProtocolError(
-                    f"Unexpected qop value {params['qop']!r} in Digest challenge",
+                    f'Unexpected qop value "{params["qop"].encode()!r}" in digest auth',
                     request=request,
                 )
 
@@ -296,9 +299,10 @@ class _DigestChallenge:
             session=session,
             qop=qop,
             opaque=params.get("opaque"),
-            # RFC 7616 section 3.3: stale and userhash are case-insensitive booleans.
+            # RFC 7616 section 3.3: stale is a case-insensitive boolean. (A server's
+            # userhash=true only says that it would accept a hashed username: like httpx,
+            # we send it plain.)
             stale=params.get("stale", "").lower() == "true",
-            userhash=params.get("userhash", "").lower() == "true",
         )
 
     def hash(self, data: bytes) -> str:
@@ -319,9 +323,7 @@ def _select_digest_challenge(request: Request, response: Response) -> _DigestCha
                 continue
             try:
                 if challenge.malformed or challenge.token68 is not None:
-                    raise ProtocolError(
-                        "Failed to parse Digest WWW-Authenticate header", request=request
-                    )
+                    raise ProtocolError(_MALFORMED_CHALLENGE, request=request)
                 return _DigestChallenge.from_params(challenge.params, request)
             except (ProtocolError, NotImplementedError) as exc:
                 if first_error is None:
@@ -459,8 +461,12 @@ class DigestAuth(Auth):
         )
 
     def _get_client_nonce(self, nonce_count: int, nonce: bytes) -> bytes:
-        """A fresh client nonce (cnonce); a method so that tests can fix it."""
-        return os.urandom(16).hex().encode("ascii")
+        """A fresh client nonce (cnonce): 16 hex digits, derived as httpx derives it (the
+        count, the nonce, the time and 64 random bits, hashed), so that a flow with the
+        clock and `os.urandom` fixed gives the same header. A method so that tests can
+        fix it."""
+        seed = str(nonce_count).encode() + nonce + time.ctime().encode() + os.urandom(8)
+        return hashlib.sha1(seed, usedforsecurity=False).hexdigest()[:16].encode("ascii")
 
     def _build_auth_header(self, request: Request, challenge: _DigestChallenge) -> str:
         """The Authorization field value answering `challenge` (RFC 7616 section 3.4)."""
@@ -497,9 +503,6 @@ class DigestAuth(Auth):
         response_digest = hash_(digest_data)
 
         username = self._username_text
-        if challenge.userhash:
-            # RFC 7616 section 3.4.4: the username travels hashed with the realm.
-            username = hash_(b":".join((self._username, realm)))
 
         # RFC 7616 section 3.4: algorithm, qop and nc are tokens; the rest are quoted.
         fields = [
@@ -510,16 +513,16 @@ class DigestAuth(Auth):
             f"response={_quoted_string(response_digest)}",
             f"algorithm={challenge.algorithm}",
         ]
+        # (In httpx's order: opaque, then qop, nc and cnonce.)
+        if challenge.opaque:
+            # RFC 7616 section 3.4: opaque is returned unchanged. (An empty one is left
+            # out, as httpx does.)
+            fields.append(f"opaque={_quoted_string(challenge.opaque)}")
         if challenge.qop is not None:
             fields += [f"qop={challenge.qop}", f"nc={nc_value.decode('ascii')}"]
-        if challenge.qop is not None or challenge.session:
-            # A -sess H(A1) covers the cnonce, so the server needs it even without qop.
+            # (RFC 2617 section 3.2.2: no cnonce without qop, even for the -sess
+            # algorithms, whose H(A1) covers it: httpx does the same.)
             fields.append(f"cnonce={_quoted_string(cnonce.decode('ascii'))}")
-        if challenge.opaque is not None:
-            # RFC 7616 section 3.4: opaque is returned unchanged.
-            fields.append(f"opaque={_quoted_string(challenge.opaque)}")
-        if challenge.userhash:
-            fields.append("userhash=true")
         return "Digest " + ", ".join(fields)
 
 
@@ -531,7 +534,8 @@ def build_auth(auth: AuthTypes | None) -> Auth | None:
     if auth is None or isinstance(auth, Auth):
         return auth
     if isinstance(auth, tuple):
-        if len(auth) != 2:
+        # (Like httpx, items past the first two are ignored.)
+        if len(auth) < 2:
             raise TypeError(
                 f'Invalid "auth" argument: {auth!r}: a tuple must be (username, password)'
             )

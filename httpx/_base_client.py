@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import typing
+import warnings
 
 from .__version__ import __version__
 from ._auth import Auth, auth_from_url, build_auth
@@ -34,7 +35,14 @@ from ._types import (
 from ._urls import URL, QueryParams
 from ._utils import URLPattern, get_environment_proxies
 
-__all__ = ["USE_CLIENT_DEFAULT", "BaseClient", "ClientState", "EventHook", "UseClientDefault"]
+__all__ = [
+    "USE_CLIENT_DEFAULT",
+    "BaseClient",
+    "ClientState",
+    "EventHook",
+    "UseClientDefault",
+    "warn_per_request_cookies",
+]
 
 EventHook = typing.Callable[..., typing.Any]
 
@@ -48,8 +56,8 @@ class UseClientDefault:
     "use the client's setting".
     """
 
-    def __repr__(self) -> str:
-        return "<httpx._client.UseClientDefault>"
+    # Where httpx defines it (and re-exports it from here): its default repr shows it.
+    __module__ = "httpx._client"
 
 
 USE_CLIENT_DEFAULT = UseClientDefault()
@@ -154,12 +162,7 @@ class BaseClient:
 
     @event_hooks.setter
     def event_hooks(self, event_hooks: dict[str, list[EventHook]]) -> None:
-        unknown = set(event_hooks) - {"request", "response"}
-        if unknown:
-            raise ValueError(
-                f"Unknown event hook kind(s) {sorted(unknown)!r}: "
-                "expected 'request' and/or 'response'."
-            )
+        # (Other keys are ignored, as httpx ignores them, here and in the constructor.)
         self._event_hooks = {
             "request": list(event_hooks.get("request", [])),
             "response": list(event_hooks.get("response", [])),
@@ -427,6 +430,20 @@ class BaseClient:
         self._state = ClientState.OPENED
 
     _transport: typing.Any
+
+
+_PER_REQUEST_COOKIES_MESSAGE = (
+    "Setting per-request cookies=<...> is being deprecated, because the expected "
+    "behaviour on cookie persistence is ambiguous. Set cookies directly on the client "
+    "instance instead."
+)
+
+
+def warn_per_request_cookies(cookies: CookieTypes | None) -> None:
+    """httpx's DeprecationWarning for `cookies=` given to `Client.request()` (and so to
+    the verb methods); `build_request()` and `stream()` do not warn, as in httpx."""
+    if cookies is not None:
+        warnings.warn(_PER_REQUEST_COOKIES_MESSAGE, DeprecationWarning, stacklevel=3)
 
 
 def _header_names(names: typing.Iterable[str] | None) -> frozenset[str]:

@@ -18,6 +18,7 @@ from ._base_client import (
     ClientState,
     EventHook,
     UseClientDefault,
+    warn_per_request_cookies,
 )
 from ._config import DEFAULT_LIMITS, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_CONFIG, Limits, Proxy
 from ._flow import run_sync, send_flow
@@ -221,6 +222,7 @@ class Client(BaseClient):
 
         Equivalent to `client.send(client.build_request(...), auth=..., follow_redirects=...)`.
         """
+        warn_per_request_cookies(cookies)
         request = self.build_request(
             method=method,
             url=url,

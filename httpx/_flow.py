@@ -22,7 +22,7 @@ import anyio
 from ._auth import Auth
 from ._cookies import Cookies
 from ._deadline import Deadline, current_deadline, deadline_for_request
-from ._exceptions import PoolTimeout, ReadTimeout, TooManyRedirects
+from ._exceptions import PoolTimeout, ReadTimeout, TooManyRedirects, request_context
 from ._models import Request, Response
 from ._redirects import redirect_request_parts
 from ._types import AsyncByteStream, SyncByteStream
@@ -106,7 +106,7 @@ class FlowSettings:
     # (a `ByteStream` is both sync and async, so the stream's type can't tell).
     asynchronous: bool
     # Lower-case names of headers that must not follow a redirect to another origin,
-    # besides the credentials that `_redirects` always drops there.
+    # besides the Authorization header that `_redirects` drops there.
     sensitive_headers: frozenset[str] = frozenset()
 
 
@@ -190,10 +190,7 @@ def _redirect_flow(
 ) -> Flow:
     while True:
         if len(history) > settings.max_redirects:
-            raise TooManyRedirects(
-                f"Exceeded maximum allowed redirects ({settings.max_redirects}).",
-                request=request,
-            )
+            raise TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
         if settings.request_hooks:
             yield CallHooks(settings.request_hooks, request)
 
@@ -227,7 +224,10 @@ def _single_request(settings: FlowSettings, request: Request, deadline: Deadline
     transport = settings.transport_for_url(request.url)
     logger.debug("Sending %s %s through %s", request.method, request.url, type(transport).__name__)
     started = time.perf_counter()
-    response: Response = yield Send(transport, request, deadline)
+    # As httpx does: a RequestError raised without a request (by a transport, a mock
+    # handler) gets this one.
+    with request_context(request=request):
+        response: Response = yield Send(transport, request, deadline)
     response.request = request
     response.default_encoding = settings.default_encoding
     response.stream = _timed_stream(response, started, settings.asynchronous, deadline)

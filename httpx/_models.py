@@ -28,6 +28,7 @@ from ._exceptions import (
     request_context,
 )
 from ._headers import Headers
+from ._multipart import boundary_from_content_type
 from ._status_codes import codes
 from ._text_decoders import ByteChunker, LineDecoder, TextChunker, TextDecoder
 from ._types import (
@@ -51,7 +52,6 @@ __all__ = ["Cookies", "Headers", "Request", "Response"]
 # decompress to (a defence against decompression bombs). None means no limit.
 MAX_DECODED_SIZE_EXTENSION = "max_decoded_size"
 
-_BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
 _LINK_SEPARATOR = re.compile(r", *<")
 _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 _COMMON_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -75,14 +75,6 @@ def _normalize_method(method: str | bytes) -> str:
             "9.1), made of ASCII letters, digits and !#$%&'*+-.^_`|~ only."
         )
     return method.upper()
-
-
-def _multipart_boundary(content_type: str | None) -> bytes | None:
-    """An explicit boundary in a user-set multipart Content-Type must be the one used."""
-    if content_type is None or not content_type.startswith("multipart/form-data"):
-        return None
-    match = _BOUNDARY.search(content_type)
-    return match.group(1).encode("latin-1") if match else None
 
 
 class Request:
@@ -132,7 +124,8 @@ class Request:
         self.method = _normalize_method(method)
         self.url = url if isinstance(url, URL) else URL(url)
         if params is not None:
-            self.url = self.url.copy_merge_params(params=params)
+            # As httpx: the params replace the URL's query (even when empty).
+            self.url = self.url.copy_with(params=params)
         self.headers = Headers(headers)
         self.extensions: dict[str, typing.Any] = {} if extensions is None else dict(extensions)
 
@@ -148,7 +141,7 @@ class Request:
                 data=data,
                 files=files,
                 json=json,
-                boundary=_multipart_boundary(content_type),
+                boundary=boundary_from_content_type(content_type),
             )
             self._prepare(body_headers)
             self.stream = stream

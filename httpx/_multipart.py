@@ -12,6 +12,7 @@ import mimetypes
 import os
 import re
 import stat
+import typing
 from collections.abc import AsyncIterator, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from ._types import AsyncByteStream, FileTypes, RequestData, RequestFiles, SyncB
 __all__ = [
     "FILE_CHUNK_SIZE",
     "MultipartStream",
+    "boundary_from_content_type",
     "is_sync_file",
     "is_text_file",
     "peek_file_size",
@@ -32,10 +34,6 @@ __all__ = [
 # How much we read from an upload file at a time: files are streamed, never slurped.
 FILE_CHUNK_SIZE = 64 * 1024
 
-# RFC 2046 §5.1.1: boundary := 0*69<bchars> bcharsnospace
-_BOUNDARY_RE = re.compile(rb"[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]")
-# Boundaries made only of RFC 9110 §5.6.2 tchars may appear unquoted in Content-Type.
-_TOKEN_RE = re.compile(rb"[0-9A-Za-z!#$%&'*+\-.^_`|~]+")
 
 # WHATWG HTML, "multipart/form-data encoding algorithm": in field names and filenames,
 # '"' becomes %22 and LF/CR become %0A/%0D, so a value can neither end its quoted-string
@@ -54,10 +52,10 @@ def _format_param(name: str, value: str) -> bytes:
     return f'{name}="{_PARAM_ESCAPE_RE.sub(_escape_param_char, value)}"'.encode()
 
 
-_TEXT_MODE_MESSAGE = (
-    "Attempted to upload a file in text mode. Open it in binary mode ('rb') instead: "
-    "request bodies are bytes."
-)
+# Boundaries made only of RFC 9110 section 5.6.2 tchars may appear unquoted.
+_TOKEN_RE = re.compile(rb"[0-9A-Za-z!#$%&'*+\-.^_`|~]+")
+
+_TEXT_MODE_MESSAGE = "Multipart file uploads must be opened in binary mode, not text mode."
 
 
 def is_text_file(obj: object) -> bool:
@@ -119,12 +117,14 @@ def _check_header_text(field: str, what: str, text: object) -> str:
             f"Invalid {what} for multipart field {field!r}: expected str, got "
             f"{type(text).__name__}"
         )
+    # httpx writes these as they are; a CR or LF would end the part's header line and
+    # let the value inject headers (or a whole part) of its own.
     if "\r" in text or "\n" in text:
         raise ValueError(f"Invalid {what} for multipart field {field!r}: contains CR or LF")
     return text
 
 
-def _check_field_name(name: object) -> str:
+def _check_file_field_name(name: object) -> str:
     if not isinstance(name, str):
         raise TypeError(
             f"Invalid type for multipart field name: expected str, got "
@@ -174,116 +174,156 @@ def _data_parts(data: RequestData) -> Iterator[_Part]:
             f"fields, got {type(data).__name__}"
         )
     for name, value in data.items():
-        name = _check_field_name(name)
+        # A list or tuple gives one part per item (one level: items are primitives).
         values = value if isinstance(value, (list, tuple)) else [value]
         for item in values:
             yield _data_part(name, item)
 
 
-def _data_part(name: str, value: object) -> _Part:
-    if isinstance(value, bytes):
-        body = value
-    elif isinstance(value, (bytearray, memoryview)):
-        body = bytes(value)
-    elif value is None or isinstance(value, (str, int, float)):
-        body = primitive_value_to_str(value).encode()
-    else:
+def _data_part(name: object, value: object) -> _Part:
+    # The checks and messages of httpx's form fields.
+    if not isinstance(name, str):
+        raise TypeError(f"Invalid type for name. Expected str, got {type(name)}: {name!r}")
+    if value is not None and not isinstance(value, (str, bytes, int, float)):
         raise TypeError(
-            f"Invalid type for multipart field {name!r}: expected str, bytes, int, float, "
-            f"bool or None (or a list of them), got {type(value).__name__}"
+            f"Invalid type for value. Expected primitive type, got {type(value)}: {value!r}"
         )
+    body = value if isinstance(value, bytes) else primitive_value_to_str(value).encode()
     headers = b"Content-Disposition: form-data; " + _format_param("name", name) + b"\r\n\r\n"
     return _Part(headers, body)
 
 
-def _file_parts(files: RequestFiles) -> Iterator[_Part]:
+def _file_fields(files: RequestFiles) -> Iterator[_FileField]:
     items = files.items() if isinstance(files, Mapping) else files
     for item in items:
-        if not isinstance(item, (tuple, list)) or len(item) != 2:
-            raise TypeError(f"Invalid item in 'files': expected (name, file) pairs, got {item!r}")
-        name, value = item
-        yield _file_part(_check_field_name(name), value)
+        try:
+            name, value = item
+        except (TypeError, ValueError) as exc:
+            # Same exception class as unpacking the item would give, with its context.
+            raise type(exc)(
+                f"Invalid item in 'files': expected (name, file) pairs, got {item!r}"
+            ) from None
+        yield _FileField(name, value)
 
 
-def _file_part(name: str, value: FileTypes) -> _Part:
-    content_type: object = None
-    extra_headers: object = {}
-    if isinstance(value, tuple):
-        # The requests-style tuples: (filename, file[, content_type[, headers]]).
-        if not 2 <= len(value) <= 4:
+class _FileField:
+    """One `files=` entry, checked in the three steps httpx takes.
+
+    httpx checks some things when it collects the fields, others when it renders their
+    headers (all fields, for the Content-Length), and the file content last. Which error
+    a request with several faults raises depends on that order, so we keep it: each step
+    runs for every field before the next step starts.
+    """
+
+    def __init__(self, name: object, value: FileTypes) -> None:
+        self.name = name
+        self.content_type: object = None
+        self.extra_headers: object = {}
+        if isinstance(value, tuple):
+            # The requests-style tuples: (filename, file[, content_type[, headers]]).
+            if not 2 <= len(value) <= 4:
+                raise ValueError(
+                    f"Invalid file tuple for multipart field {name!r}: expected (filename, "
+                    f"file), (filename, file, content_type) or (filename, file, "
+                    f"content_type, headers), got a tuple of length {len(value)}"
+                )
+            self.filename: object = value[0]
+            self.content: object = value[1]
+            if len(value) >= 3:
+                self.content_type = value[2]
+            if len(value) == 4:
+                self.extra_headers = value[3]
+        else:
+            self.filename = Path(str(getattr(value, "name", "upload"))).name
+            self.content = value
+
+        if self.content_type is None and self.filename:
+            # RFC 7578 section 4.4: the type of the file, else application/octet-stream.
+            if not isinstance(self.filename, str):
+                self._filename_error()
+            guessed = mimetypes.guess_type(self.filename)[0]
+            self.content_type = guessed or "application/octet-stream"
+
+        if isinstance(self.content, io.StringIO):
+            raise TypeError("Multipart file uploads require 'io.BytesIO', not 'io.StringIO'.")
+        if is_text_file(self.content):
+            raise TypeError(_TEXT_MODE_MESSAGE)
+        if not isinstance(self.extra_headers, Mapping):
             raise TypeError(
-                f"Invalid file tuple for multipart field {name!r}: expected (filename, "
-                f"file), (filename, file, content_type) or (filename, file, content_type, "
-                f"headers), got a tuple of length {len(value)}"
+                f"Invalid headers for multipart field {name!r}: expected a mapping, got "
+                f"{type(self.extra_headers).__name__}"
             )
-        filename: object = value[0]
-        content: object = value[1]
-        if len(value) >= 3:
-            content_type = value[2]
-        if len(value) == 4:
-            extra_headers = value[3]
-    else:
-        filename = Path(str(getattr(value, "name", "upload"))).name
-        content = value
 
-    if filename is not None and not isinstance(filename, str):
+    def _filename_error(self) -> typing.NoReturn:
         # (CR/LF in a filename are fine: _format_param percent-encodes them.)
         raise TypeError(
-            f"Invalid filename for multipart field {name!r}: expected str or None, got "
-            f"{type(filename).__name__}"
+            f"Invalid filename for multipart field {self.name!r}: expected str or None, "
+            f"got {type(self.filename).__name__}"
         )
-    if content_type is None and filename:
-        # RFC 7578 §4.4: default to text/plain for text, else application/octet-stream.
-        content_type = mimetypes.guess_type(str(filename))[0] or "application/octet-stream"
-    if content_type is not None:
-        content_type = _check_header_text(name, "content type", content_type)
-    if not isinstance(extra_headers, Mapping):
+
+    def render_headers(self) -> bytes:
+        name = _check_file_field_name(self.name)
+        head = [b"Content-Disposition: form-data; ", _format_param("name", name)]
+        if self.filename:
+            if not isinstance(self.filename, str):
+                self._filename_error()
+            head += [b"; ", _format_param("filename", self.filename)]
+        assert isinstance(self.extra_headers, Mapping)
+        headers: dict[str, str] = {
+            _check_header_text(name, "header name", key): _check_header_text(
+                name, "header value", header_value
+            )
+            for key, header_value in self.extra_headers.items()
+        }
+        # An explicit Content-Type header (any case) wins over the tuple's or the guess.
+        if self.content_type is not None and not any(
+            key.lower() == "content-type" for key in headers
+        ):
+            headers["Content-Type"] = _check_header_text(name, "content type", self.content_type)
+        for key, header_value in headers.items():
+            head.append(f"\r\n{key}: {header_value}".encode())
+        head.append(b"\r\n\r\n")
+        return b"".join(head)
+
+    def to_part(self, rendered_headers: bytes) -> _Part:
+        content = self.content
+        if isinstance(content, str):
+            return _Part(rendered_headers, content.encode())
+        if isinstance(content, bytes):
+            return _Part(rendered_headers, content)
+        if is_sync_file(content):
+            return _Part(rendered_headers, None, content)
+        # httpx accepts the request and fails reading the body; we fail before any I/O.
         raise TypeError(
-            f"Invalid headers for multipart field {name!r}: expected a mapping, got "
-            f"{type(extra_headers).__name__}"
+            f"Invalid file content for multipart field {self.name!r}: expected a binary "
+            f"file object, bytes or str, got {type(content).__name__}"
         )
-    headers: dict[str, str] = {
-        _check_header_text(name, "header name", key): _check_header_text(
-            name, "header value", header_value
-        )
-        for key, header_value in extra_headers.items()
-    }
-    # A Content-Type among the explicit headers wins over the tuple's or the guess.
-    if content_type is not None and not any(k.lower() == "content-type" for k in headers):
-        headers["Content-Type"] = str(content_type)
-
-    head = [b"Content-Disposition: form-data; ", _format_param("name", name)]
-    if filename:
-        head += [b"; ", _format_param("filename", str(filename))]
-    for key, header_value in headers.items():
-        head.append(f"\r\n{key}: {header_value}".encode())
-    head.append(b"\r\n\r\n")
-    rendered_headers = b"".join(head)
-
-    if is_text_file(content):
-        raise TypeError(_TEXT_MODE_MESSAGE)
-    if isinstance(content, str):
-        return _Part(rendered_headers, content.encode())
-    if isinstance(content, bytes):
-        return _Part(rendered_headers, content)
-    if isinstance(content, (bytearray, memoryview)):
-        return _Part(rendered_headers, bytes(content))
-    if is_sync_file(content):
-        return _Part(rendered_headers, None, content)
-    raise TypeError(
-        f"Invalid file content for multipart field {name!r}: expected a binary file "
-        f"object, bytes or str, got {type(content).__name__}"
-    )
 
 
-def _check_boundary(boundary: bytes | str) -> bytes:
-    if isinstance(boundary, str) and boundary.isascii():
-        boundary = boundary.encode("ascii")
-    if not isinstance(boundary, bytes) or not _BOUNDARY_RE.fullmatch(boundary):
-        raise ValueError(
-            f"Invalid multipart boundary {boundary!r}: RFC 2046 §5.1.1 allows 1 to 70 "
-            "characters of letters, digits and '()+_,-./:=? (not ending in a space)"
-        )
+def boundary_from_content_type(content_type: str | None) -> bytes | None:
+    """The boundary a caller chose in a ``multipart/form-data`` Content-Type, as httpx
+    reads it: the first ``;``-separated parameter named ``boundary`` (any case), its
+    value taken as written with surrounding quotes removed. Anything else: None."""
+    if not content_type or not content_type.startswith("multipart/form-data"):
+        return None
+    if ";" in content_type:
+        for section in content_type.split(";"):
+            section = section.strip()
+            if section.lower().startswith("boundary="):
+                boundary = section[len("boundary=") :].strip('"')
+                if not boundary.isascii():
+                    raise ValueError(
+                        f"Invalid multipart boundary {boundary!r}: it must be ASCII "
+                        "(RFC 2046 section 5.1.1)."
+                    )
+                return boundary.encode("ascii")
+    return None
+
+
+def _check_boundary(boundary: bytes) -> bytes:
+    # Used as given (as httpx does), but a CR or LF would break the body's framing.
+    if b"\r" in boundary or b"\n" in boundary:
+        raise ValueError(f"Invalid multipart boundary {boundary!r}: contains CR or LF")
     return boundary
 
 
@@ -303,12 +343,21 @@ class MultipartStream(SyncByteStream, AsyncByteStream):
         self.boundary = (
             os.urandom(16).hex().encode("ascii") if boundary is None else _check_boundary(boundary)
         )
-        self._parts = [*_data_parts(data), *_file_parts(files)]
+        data_parts = list(_data_parts(data))
+        file_fields = list(_file_fields(files))
+        file_headers = [field.render_headers() for field in file_fields]
+        self._parts = data_parts + [
+            field.to_part(headers)
+            for field, headers in zip(file_fields, file_headers, strict=True)
+        ]
 
     @property
     def content_type(self) -> str:
         boundary = self.boundary.decode("ascii")
         if not _TOKEN_RE.fullmatch(self.boundary):
+            # RFC 2046 section 5.1.1: a boundary that is not a token must be quoted. (Only
+            # reachable with a boundary given here directly: one taken from a request's
+            # Content-Type is already written there, and our own are hex.)
             boundary = f'"{boundary}"'
         return f"multipart/form-data; boundary={boundary}"
 

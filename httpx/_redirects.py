@@ -14,9 +14,9 @@ from ._models import Request, Response
 from ._status_codes import codes
 from ._types import AsyncByteStream, SyncByteStream
 from ._urls import URL
-from ._utils import same_origin
+from ._utils import is_https_redirect, same_origin
 
-__all__ = ["CREDENTIAL_HEADERS", "redirect_request_parts"]
+__all__ = ["redirect_request_parts"]
 
 
 def redirect_method(request: Request, response: Response) -> str:
@@ -25,9 +25,12 @@ def redirect_method(request: Request, response: Response) -> str:
     # 303 See Other: anything but HEAD becomes GET.
     if response.status_code == codes.SEE_OTHER and method != "HEAD":
         return "GET"
-    # 301/302: browsers (and so every HTTP client) turn POST into GET, which the RFC
-    # permits as a historical exception.
-    if response.status_code in (codes.FOUND, codes.MOVED_PERMANENTLY) and method == "POST":
+    # 302 Found: as browsers do (and httpx, and requests), anything but HEAD becomes GET.
+    if response.status_code == codes.FOUND and method != "HEAD":
+        return "GET"
+    # 301 Moved Permanently: POST becomes GET, the historical exception RFC 9110 section
+    # 15.4.2 permits.
+    if response.status_code == codes.MOVED_PERMANENTLY and method == "POST":
         return "GET"
     return method
 
@@ -53,34 +56,32 @@ def redirect_url(request: Request, response: Response) -> URL:
     return url
 
 
-# Credentials that belong to the origin they were sent to (RFC 9110 sections 11.6.2 and
-# 11.7.2 for the two authorization headers; RFC 6265 section 8.5 for cookies).
-CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
-
-
 def redirect_headers(
     request: Request,
     url: URL,
     method: str,
     sensitive_headers: typing.AbstractSet[str] = frozenset(),
 ) -> Headers:
-    """The headers of the follow-up request to `url`.
+    """The headers of the follow-up request to `url`, as httpx builds them.
 
-    On a change of origin (scheme, host or port; RFC 6454), the new origin gets only what
-    it is owed: `CREDENTIAL_HEADERS` and the caller's `sensitive_headers` (lower-case
-    names) are dropped. An upgrade from http to https is a change of origin too: the
-    scheme is part of the origin (RFC 6454 section 4).
+    On a change of origin (scheme, host or port; RFC 6454), `Authorization` (RFC 9110
+    section 11.6.2: credentials for the origin they were sent to) is dropped, except on
+    an upgrade from http to https on the same host and default ports, where httpx and
+    requests keep it; the caller's `sensitive_headers` (lower-case names, our addition)
+    are dropped on every change of origin, the upgrade included.
     """
     headers = Headers(request.headers)
     if not same_origin(url, request.url):
-        for name in CREDENTIAL_HEADERS.union(sensitive_headers):
+        if not is_https_redirect(request.url, url):
+            headers.pop("Authorization", None)
+        for name in sensitive_headers:
             headers.pop(name, None)
         headers["Host"] = url.netloc.decode("ascii")
     if method != request.method and method == "GET":
-        # The body is dropped, and with it the headers that described it.
+        # The body is dropped, and with it its framing headers. (Like httpx, we keep
+        # Content-Type.)
         headers.pop("Content-Length", None)
         headers.pop("Transfer-Encoding", None)
-        headers.pop("Content-Type", None)
     # Cookies are re-derived from the jar for the new URL, not carried over.
     headers.pop("Cookie", None)
     return headers
@@ -100,8 +101,8 @@ def redirect_request_parts(
 ) -> tuple[str, URL, Headers, SyncByteStream | AsyncByteStream | None]:
     """Method, URL, headers and body stream of the request that follows `response`.
 
-    `sensitive_headers`: lower-case names of headers that, like credentials, must not
-    follow a redirect to another origin.
+    `sensitive_headers`: lower-case names of headers that must not follow a redirect to
+    another origin.
     """
     method = redirect_method(request, response)
     url = redirect_url(request, response)

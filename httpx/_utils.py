@@ -308,18 +308,12 @@ class URLPattern:
         return f"{self.__class__.__name__}({self.pattern!r})"
 
 
-_KNOWN_SCHEMES = frozenset({"all", "http", "https", "ws", "wss"})
-
-
 def _pattern_error(pattern: str) -> str:
     if "://" not in pattern:
-        if pattern.lower() in _KNOWN_SCHEMES:
-            suggestion = f"{pattern}://"
-        else:
-            suggestion = f"all://{pattern}"
+        # httpx's message, word for word.
         return (
-            f"Invalid URL pattern {pattern!r}: patterns are URL-like, with a scheme "
-            f"('http', 'https' or 'all'). Did you mean {suggestion!r}?"
+            "Proxy keys should use proper URL forms rather than plain scheme strings. "
+            f'Instead of "{pattern}", use "{pattern}://"'
         )
     return (
         f"Invalid URL pattern {pattern!r}: expected scheme://host[:port], where host may "

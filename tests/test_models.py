@@ -19,9 +19,14 @@ def test_request_defaults() -> None:
     assert repr(request) == "<Request('GET', 'https://example.org:8443/path?a=1')>"
 
 
-def test_request_params_merge() -> None:
+def test_request_params_replace_the_query_as_in_httpx() -> None:
     request = httpx.Request("GET", "https://example.org/?a=1", params={"b": ["2", "3"]})
-    assert request.url == "https://example.org/?a=1&b=2&b=3"
+    assert request.url == "https://example.org/?b=2&b=3"
+    # Even empty params do; None leaves the URL's query alone.
+    assert (
+        httpx.Request("GET", "https://example.org/?a=1", params={}).url == "https://example.org/"
+    )
+    assert httpx.Request("GET", "https://example.org/?a=1").url == "https://example.org/?a=1"
 
 
 def test_request_body_headers() -> None:

@@ -1,10 +1,11 @@
-"""A redirect to another origin gets only what it is owed.
+"""A redirect to another origin: what follows it, as in httpx, and our opt-in extra.
 
-On a change of scheme, host or port the follow-up request drops Authorization,
-Proxy-Authorization, Cookie and the client's `sensitive_headers`, and its cookies are
-re-derived from the jar for the new URL (host-only cookies stay with their host). httpx
-0.28 forwarded Proxy-Authorization and custom credential headers, also over a downgrade
-from https to http, and kept Authorization on an upgrade from http to https.
+On a change of scheme, host or port the follow-up request drops Authorization (as httpx
+does, except on an upgrade from http to https on the same host and default ports, where
+httpx and requests keep it) and the client's `sensitive_headers` (our addition, empty by
+default: Proxy-Authorization or an API key header can be named there). The Cookie header
+never follows a redirect: cookies are re-derived from the jar for the new URL (host-only
+cookies stay with their host).
 
 The policy is tested as pure functions, through the client flow with a mock transport,
 and against real servers: two origins on two ports of 127.0.0.1, 127.0.0.1 against
@@ -22,7 +23,7 @@ from urllib.parse import quote
 import pytest
 
 import httpx
-from httpx._redirects import CREDENTIAL_HEADERS, redirect_request_parts
+from httpx._redirects import redirect_request_parts
 from tests.harness import run
 from tests.servers.run import UvicornServer
 
@@ -63,17 +64,22 @@ def follow(
         ("http://127.0.0.1:8000/", "http://127.0.0.1:8001/"),
         ("http://127.0.0.1:8000/", "http://localhost:8000/"),
         ("https://example.com/", "http://example.com/"),  # downgrade
-        ("http://example.com/", "https://example.com/"),  # upgrade: a new origin too
+        ("http://example.com:8080/", "https://example.com/"),  # upgrade, not from port 80
+        ("http://example.com/", "https://example.com:8443/"),  # upgrade, not to port 443
         ("https://example.com/", "wss://example.com/"),  # any scheme change
         ("http://example.com/", "//example.org/path"),  # scheme-relative
         ("http://[::1]:8000/", "http://[::2]:8000/"),
     ],
 )
-def test_credentials_dropped_on_change_of_origin(url: str, location: str) -> None:
+def test_authorization_and_sensitive_headers_dropped_on_change_of_origin(
+    url: str, location: str
+) -> None:
     headers = follow(url, location, frozenset({"x-api-key"}))
-    for name in ("Authorization", "Proxy-Authorization", "Cookie", "X-Api-Key"):
+    for name in ("Authorization", "Cookie", "X-Api-Key"):
         assert name not in headers, name
-    # Headers not named as sensitive still follow, and Host names the new origin.
+    # Headers not named as sensitive still follow (Proxy-Authorization too, as in httpx),
+    # and Host names the new origin.
+    assert headers["Proxy-Authorization"] == SECRETS["Proxy-Authorization"]
     assert headers["X-Other-Secret"] == "other"
     assert headers["X-Trace"] == "kept"
     assert headers["Accept-Language"] == "fr"
@@ -100,11 +106,36 @@ def test_credentials_kept_on_the_same_origin(url: str, location: str) -> None:
     assert "Cookie" not in headers
 
 
-def test_sensitive_headers_default_to_the_credentials_only() -> None:
-    assert CREDENTIAL_HEADERS == {"authorization", "proxy-authorization", "cookie"}
+@pytest.mark.parametrize(
+    "url,location",
+    [
+        ("http://example.com/", "https://example.com/"),
+        ("http://example.com:80/a", "https://example.com:443/b"),
+        ("http://EXAMPLE.com/", "https://example.com/x"),
+    ],
+)
+def test_upgrade_to_https_on_the_same_host_keeps_authorization_as_httpx_does(
+    url: str, location: str
+) -> None:
+    headers = follow(url, location)
+    assert headers["Authorization"] == SECRETS["Authorization"]
+    assert headers["Proxy-Authorization"] == SECRETS["Proxy-Authorization"]
+    assert "Cookie" not in headers
+    assert headers["Host"] == "example.com"
+    # A header named in sensitive_headers is still dropped: the origin did change.
+    assert "X-Api-Key" not in follow(url, location, frozenset({"x-api-key"}))
+
+
+def test_by_default_only_authorization_is_dropped() -> None:
     headers = follow("https://example.com/", "https://evil.example/")
     assert headers["X-Api-Key"] == "api-key"
+    assert headers["Proxy-Authorization"] == SECRETS["Proxy-Authorization"]
     assert "Authorization" not in headers
+    assert "Cookie" not in headers  # re-derived from the jar, never carried over
+    headers = follow(
+        "https://example.com/", "https://evil.example/", frozenset({"proxy-authorization"})
+    )
+    assert "Proxy-Authorization" not in headers
 
 
 def test_every_value_of_a_repeated_sensitive_header_is_dropped() -> None:
@@ -234,8 +265,9 @@ def test_real_servers_change_of_origin(
         assert str(response.url) == target + "echo_headers"
         assert len(response.history) == 1
         received = echoed(response)
-        for name in ("authorization", "proxy-authorization", "cookie", "x-api-key"):
+        for name in ("authorization", "cookie", "x-api-key"):
             assert name not in received, name
+        assert received["proxy-authorization"] == SECRETS["Proxy-Authorization"]
         assert received["x-other-secret"] == "other"
         assert received["x-trace"] == "kept"
         assert received["host"] == httpx.URL(target).netloc.decode()
@@ -298,7 +330,7 @@ def test_real_servers_https_to_http_downgrade(
         scenario,
         follow_redirects=True,
         verify=ssl.create_default_context(cafile=ca_cert_pem_file),
-        sensitive_headers=["x-api-key"],
+        sensitive_headers=["x-api-key", "proxy-authorization"],
     )
 
 
@@ -311,8 +343,11 @@ def test_real_servers_http_to_https_upgrade(
         response = await client.get(start, headers=SECRETS)
         assert response.url.scheme == "https"
         received = echoed(response)
-        for name in ("authorization", "proxy-authorization", "cookie", "x-api-key"):
+        # The servers are not on ports 80 and 443, so this is not the plain upgrade that
+        # keeps Authorization (that case is tested above, as a pure function).
+        for name in ("authorization", "cookie", "x-api-key"):
             assert name not in received, name
+        assert received["proxy-authorization"] == SECRETS["Proxy-Authorization"]
 
     run(
         mode,

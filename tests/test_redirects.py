@@ -17,7 +17,11 @@ def redirect(status: int, location: str, request: httpx.Request) -> httpx.Respon
         (301, "POST", "GET"),
         (302, "POST", "GET"),
         (301, "PUT", "PUT"),
-        (302, "DELETE", "DELETE"),
+        (301, "DELETE", "DELETE"),
+        # 302: anything but HEAD becomes GET, as in httpx, requests and browsers.
+        (302, "DELETE", "GET"),
+        (302, "PUT", "GET"),
+        (302, "HEAD", "HEAD"),
         (303, "POST", "GET"),
         (303, "PUT", "GET"),
         (303, "HEAD", "HEAD"),
@@ -26,7 +30,9 @@ def redirect(status: int, location: str, request: httpx.Request) -> httpx.Respon
     ],
 )
 def test_redirect_method(status: int, method: str, expected: str) -> None:
-    request = httpx.Request(method, "https://example.org/a", content=b"body")
+    request = httpx.Request(
+        method, "https://example.org/a", content=b"body", headers={"Content-Type": "text/plain"}
+    )
     new_method, _, headers, stream = redirect_request_parts(
         request, redirect(status, "/b", request)
     )
@@ -34,6 +40,8 @@ def test_redirect_method(status: int, method: str, expected: str) -> None:
     if expected == "GET" and method != "GET":
         assert stream is None
         assert "Content-Length" not in headers
+        # httpx keeps Content-Type (the body it described is gone, though).
+        assert headers["Content-Type"] == "text/plain"
     else:
         assert stream is request.stream
 
@@ -66,7 +74,12 @@ def test_authorization_stripped_across_origins() -> None:
     _, _, headers, _ = redirect_request_parts(
         request, redirect(302, "https://example.org/", request)
     )
-    # An http -> https upgrade is a change of origin too (httpx 0.28 kept the header).
+    # An http -> https upgrade on the same host and default ports keeps it (as httpx and
+    # requests do).
+    assert headers["Authorization"] == "secret"
+    _, _, headers, _ = redirect_request_parts(
+        request, redirect(302, "https://example.org:8443/", request)
+    )
     assert "Authorization" not in headers
     _, _, headers, _ = redirect_request_parts(request, redirect(302, "http://evil.org/", request))
     assert "Authorization" not in headers

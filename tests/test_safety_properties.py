@@ -7,6 +7,7 @@ so this file takes a few seconds and never flakes.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import typing
 
@@ -335,7 +336,13 @@ def test_rejected_before_connecting(
                 await client.request(method, url, timeout=0.2, **options)
             assert connections_seen(listener) == 1
             return
-        with pytest.raises(error):
+        # (Per-request cookies also get httpx's DeprecationWarning, from request() only.)
+        warns = (
+            pytest.warns(DeprecationWarning, match="per-request cookies")
+            if "cookies" in options
+            else contextlib.nullcontext()
+        )
+        with pytest.raises(error), warns:
             await client.request(method, url, **options)
         with pytest.raises(error):
             client.build_request(method, url, **options)

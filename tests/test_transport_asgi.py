@@ -104,7 +104,8 @@ async def test_scope() -> None:
     assert scope["path"] == "/café/x/y"
     assert scope["raw_path"] == "/caf%C3%A9/x%2Fy"
     assert scope["query_string"] == "a=1&b=%C3%A9"
-    assert scope["server"] == ["example.org", 443]
+    # As httpx: the port of the URL, None when it has none.
+    assert scope["server"] == ["example.org", None]
     assert scope["client"] == ["127.0.0.1", 123]
     assert scope["root_path"] == ""
     headers = scope["headers"]
@@ -122,7 +123,7 @@ async def test_scope_options() -> None:
     assert scope["path"] == "/api/items"
 
     scope = await get_scope(Request("GET", "http://example.org/"))
-    assert scope["server"] == ["example.org", 80]
+    assert scope["server"] == ["example.org", None]
 
 
 async def test_scope_headers_are_raw_bytes() -> None:
@@ -141,32 +142,52 @@ async def test_scope_headers_are_raw_bytes() -> None:
 # --- request bodies ----------------------------------------------------------------------
 
 
-async def test_empty_body_is_one_final_message() -> None:
+# The request body arrives as httpx sends it: each chunk of the request stream with
+# more_body=True, then an empty last message with more_body=False.
+
+
+async def test_empty_body_is_an_empty_chunk_then_the_final_message() -> None:
     messages: list[Message] = []
     response = await ASGITransport(recording_app(messages)).handle_async_request(
         Request("GET", "http://example.org/")
     )
     assert await response.aread() == b""
+    assert messages == [
+        {"type": "http.request", "body": b"", "more_body": True},
+        {"type": "http.request", "body": b"", "more_body": False},
+    ]
+
+
+async def test_stream_without_chunks_is_one_final_message() -> None:
+    messages: list[Message] = []
+    response = await ASGITransport(recording_app(messages)).handle_async_request(
+        Request("POST", "http://example.org/", content=async_chunks())
+    )
+    assert await response.aread() == b""
     assert messages == [{"type": "http.request", "body": b"", "more_body": False}]
 
 
-async def test_bytes_body_is_one_message() -> None:
+async def test_bytes_body_then_a_final_message() -> None:
     messages: list[Message] = []
     request = Request("POST", "http://example.org/", content=b"hello")
     response = await ASGITransport(recording_app(messages)).handle_async_request(request)
     assert await response.aread() == b"hello"
-    assert messages == [{"type": "http.request", "body": b"hello", "more_body": False}]
+    assert messages == [
+        {"type": "http.request", "body": b"hello", "more_body": True},
+        {"type": "http.request", "body": b"", "more_body": False},
+    ]
 
 
 async def test_streamed_body_arrives_chunk_by_chunk() -> None:
     messages: list[Message] = []
-    request = Request("POST", "http://example.org/", content=async_chunks(b"ab", b"", b"cd", b"e"))
+    request = Request("POST", "http://example.org/", content=async_chunks(b"ab", b"cd", b"e"))
     response = await ASGITransport(recording_app(messages)).handle_async_request(request)
     assert await response.aread() == b"abcde"
     assert [(m["body"], m["more_body"]) for m in messages] == [
         (b"ab", True),
         (b"cd", True),
-        (b"e", False),
+        (b"e", True),
+        (b"", False),
     ]
 
 
@@ -187,8 +208,8 @@ async def test_body_is_pulled_only_as_the_app_asks() -> None:
     request = Request("POST", "http://example.org/", content=body())
     response = await ASGITransport(app).handle_async_request(request)
     assert await response.aread() == b"partial read"
-    # One chunk of look-ahead, so the last message can say more_body=False.
-    assert events == ["app start", "chunk 1", "chunk 2", "received 1"]
+    # No look-ahead: a chunk is pulled when the app asks for it.
+    assert events == ["app start", "chunk 1", "received 1"]
 
 
 async def test_disconnect_after_the_response_is_complete() -> None:
@@ -206,10 +227,11 @@ async def test_disconnect_after_the_response_is_complete() -> None:
             Request("POST", "http://example.org/", content=b"x")
         )
     assert await response.aread() == b"done"
-    assert [message["type"] for message in received] == [
-        "http.request",
-        "http.disconnect",
-        "http.disconnect",
+    # (The body's last, empty message first, as in httpx.)
+    assert [(message["type"], message.get("more_body")) for message in received] == [
+        ("http.request", True),
+        ("http.request", False),
+        ("http.disconnect", None),
     ]
 
 

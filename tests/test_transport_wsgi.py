@@ -137,18 +137,17 @@ def test_path_info_is_percent_decoded_bytes_as_latin1() -> None:
     assert environ["QUERY_STRING"] == "q=%C3%A9"
 
 
-def test_script_name_is_removed_from_path_info() -> None:
+def test_script_name_is_given_as_is_and_path_info_is_the_whole_path_as_in_httpx() -> None:
     request = Request("GET", "http://example.org/mount/users/1")
     environ = get_environ(request, script_name="/mount")
     assert environ["SCRIPT_NAME"] == "/mount"
-    assert environ["PATH_INFO"] == "/users/1"
+    assert environ["PATH_INFO"] == "/mount/users/1"
 
     environ = get_environ(Request("GET", "http://example.org/mount"), script_name="/mount/")
-    assert (environ["SCRIPT_NAME"], environ["PATH_INFO"]) == ("/mount", "")
+    assert (environ["SCRIPT_NAME"], environ["PATH_INFO"]) == ("/mount/", "/mount")
 
-    # Only whole segments match the mount point.
-    environ = get_environ(Request("GET", "http://example.org/mountain"), script_name="/mount")
-    assert environ["PATH_INFO"] == "/mountain"
+    environ = get_environ(Request("GET", "http://example.org/other"), script_name="/mount")
+    assert (environ["SCRIPT_NAME"], environ["PATH_INFO"]) == ("/mount", "/other")
 
 
 def test_headers_become_http_variables() -> None:

@@ -9,9 +9,12 @@ Choices, and why:
   between. Known limitation: a response that never ends (an endless server-sent events
   stream) never returns; put a timeout around such calls.
 - The request body streams to the app through ``receive()`` as it asks for it, with no
-  up-front copy. Once the body is complete, ``receive()`` waits until the response is
-  complete and then reports ``http.disconnect``, as a real server would when the client
-  goes away.
+  up-front copy, in httpx's messages: each chunk of the request stream with
+  ``more_body=True``, then an empty one with ``more_body=False``. Once the body is
+  complete, ``receive()`` waits until the response is complete and then reports
+  ``http.disconnect``, as a real server would when the client goes away.
+- The scope is httpx's: ``server`` is the URL's host and port (None when the URL has
+  none), ``root_path`` is the transport's, ``path`` the whole path.
 - Like a real server we send a HEAD response with no body (RFC 9110 section 9.3.2).
 - The app's errors: see `ASGITransport`. An app is never left waiting on us: we answer
   every ``receive()`` as soon as there is something to answer.
@@ -39,8 +42,6 @@ _Send = typing.Callable[[MutableMapping[str, typing.Any]], typing.Awaitable[None
 _ASGIApp = typing.Callable[
     [MutableMapping[str, typing.Any], _Receive, _Send], typing.Awaitable[None]
 ]
-
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
 class ASGIResponseStream(AsyncByteStream):
@@ -76,8 +77,6 @@ class _Exchange:
                 "send it with an async request body."
             )
         self._body_chunks: AsyncIterator[bytes] = stream.__aiter__()
-        self._next_body_chunk: bytes | None = None
-        self._body_started = False
         self._body_complete = False
         self._is_head = request.method == "HEAD"
         # Set when the request stream itself failed: a client-side error, re-raised as
@@ -98,32 +97,18 @@ class _Exchange:
         return {"type": "http.disconnect"}
 
     async def _next_request_message(self) -> _Message:
-        # We read one chunk ahead, so that the last chunk carries more_body=False rather
-        # than being followed by an extra empty message.
-        if not self._body_started:
-            self._body_started = True
-            self._next_body_chunk = await self._read_body_chunk()
-        chunk = self._next_body_chunk
-        if chunk is None:
+        # As httpx does: each chunk of the request stream as it comes (more_body=True),
+        # then an empty last message. (No read-ahead: an app gets each chunk as soon as
+        # the stream produces it.)
+        try:
+            chunk = await self._body_chunks.__anext__()
+        except StopAsyncIteration:
             self._body_complete = True
             return {"type": "http.request", "body": b"", "more_body": False}
-        self._next_body_chunk = await self._read_body_chunk()
-        more_body = self._next_body_chunk is not None
-        self._body_complete = not more_body
-        return {"type": "http.request", "body": chunk, "more_body": more_body}
-
-    async def _read_body_chunk(self) -> bytes | None:
-        """The next non-empty request body chunk, or None at the end of the body."""
-        while True:
-            try:
-                chunk = await self._body_chunks.__anext__()
-            except StopAsyncIteration:
-                return None
-            except Exception as exc:
-                self.body_error = exc
-                raise
-            if chunk:
-                return chunk
+        except Exception as exc:
+            self.body_error = exc
+            raise
+        return {"type": "http.request", "body": chunk, "more_body": True}
 
     async def send(self, message: MutableMapping[str, typing.Any]) -> None:
         message_type = message.get("type")
@@ -227,7 +212,7 @@ class ASGITransport(AsyncBaseTransport):
 
         if exchange.status_code is None:
             # Only reached when not raising: the app failed before starting a response.
-            return Response(500, headers=[(b"content-length", b"0")])
+            return Response(500, headers=[])
         return Response(
             exchange.status_code,
             headers=exchange.headers,
@@ -248,7 +233,8 @@ class ASGITransport(AsyncBaseTransport):
             "path": url.path,
             "raw_path": raw_path,
             "query_string": url.query,
-            "server": (url.host, url.port or _DEFAULT_PORTS.get(url.scheme)),
+            # (As httpx does: the port is None when the URL has none.)
+            "server": (url.host, url.port),
             "client": tuple(self.client),
             "root_path": self.root_path,
         }

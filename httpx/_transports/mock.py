@@ -55,10 +55,8 @@ class MockTransport(AsyncBaseTransport, BaseTransport):
             if inspect.iscoroutine(result):
                 # Close it, or Python warns "coroutine was never awaited" at collection.
                 result.close()
-            raise TypeError(
-                "MockTransport was given an async handler, which cannot be used from a "
-                "sync Client: use httpx.AsyncClient, or make the handler a plain function."
-            )
+            # httpx's message.
+            raise TypeError("Cannot use an async handler in a sync Client")
         raise _not_a_response_error(result)
 
     async def handle_async_request(self, request: Request) -> Response:

@@ -12,6 +12,10 @@ Choices, and why:
   iterable is always closed (PEP 3333 requires it), on exhaustion, on error, or when the
   response is closed.
 - Like a real server we send a HEAD response with no body (RFC 9110 section 9.3.2).
+- Where httpx's environ is a matter of taste, it is httpx's: ``SCRIPT_NAME`` is the
+  transport's ``script_name`` as given and ``PATH_INFO`` the whole path. Where it is not
+  (a non-ASCII path, repeated headers, output given to ``write()``), we follow PEP 3333
+  and what servers do; docs/compatibility.md lists these.
 """
 
 from __future__ import annotations
@@ -310,10 +314,9 @@ class WSGITransport(BaseTransport):
         # PEP 3333: PATH_INFO holds the percent-decoded path bytes, decoded as latin-1.
         raw_path = url.raw_path.partition(b"?")[0]
         path_info = unquote_to_bytes(raw_path).decode("latin-1") or "/"
-        script_name = _as_environ_str(self.script_name.rstrip("/"))
-        # SCRIPT_NAME + PATH_INFO is the full path, so PATH_INFO drops the mount point.
-        if script_name and (path_info == script_name or path_info.startswith(script_name + "/")):
-            path_info = path_info[len(script_name) :]
+        # As httpx does: SCRIPT_NAME is `script_name` as given, and PATH_INFO the whole
+        # path, the mount point included (code written for httpx routes on that).
+        script_name = _as_environ_str(self.script_name)
 
         environ: WSGIEnvironment = {
             "REQUEST_METHOD": request.method,
