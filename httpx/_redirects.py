@@ -25,8 +25,10 @@ def redirect_method(request: Request, response: Response) -> str:
     # 303 See Other: anything but HEAD becomes GET.
     if response.status_code == codes.SEE_OTHER and method != "HEAD":
         return "GET"
-    # 302 Found: as browsers do (and httpx, and requests), anything but HEAD becomes GET.
-    if response.status_code == codes.FOUND and method != "HEAD":
+    # 302 Found: as browsers do (and httpx, and requests), anything but HEAD becomes GET;
+    # QUERY (not in httpx 0.28) is kept, as its specification asks: it is safe, and
+    # turning it into a GET would drop the query it carries in its body.
+    if response.status_code == codes.FOUND and method not in ("HEAD", "QUERY"):
         return "GET"
     # 301 Moved Permanently: POST becomes GET, the historical exception RFC 9110 section
     # 15.4.2 permits.
