@@ -96,7 +96,7 @@ class Request:
     Args:
         method: The HTTP method, such as `"GET"` (upper-cased).
         url: The URL, as a string or `httpx.URL`.
-        params: Query parameters merged into the URL.
+        params: Query parameters; they replace the query string of `url`.
         headers: Request headers.
         cookies: Cookies, sent in a `Cookie` header when they apply to the URL.
         content: A raw body: bytes, str (sent as UTF-8), or an (async) iterator of bytes.
@@ -132,7 +132,8 @@ class Request:
         self.method = _normalize_method(method)
         self.url = url if isinstance(url, URL) else URL(url)
         if params is not None:
-            self.url = self.url.copy_merge_params(params=params)
+            # As in httpx, params replace the URL's query string (empty params remove it).
+            self.url = self.url.copy_with(params=params)
         self.headers = Headers(headers)
         self.extensions: dict[str, typing.Any] = {} if extensions is None else dict(extensions)
 

@@ -6,14 +6,14 @@ typed keyword arguments, str/bytes views of each component and immutable query p
 
 from __future__ import annotations
 
-import re
 import typing
-from urllib.parse import parse_qs
+import warnings
+from urllib.parse import parse_qs, urlencode
 
 from ._exceptions import InvalidURL
 from ._primitives import primitive_value_to_str
 from ._types import PrimitiveData, QueryParamTypes
-from ._urlparse import ParseResult, decode_host, resolve, unquote, urlencode, urlparse
+from ._urlparse import ParseResult, decode_host, join, unquote, urlparse
 
 __all__ = ["URL", "QueryParams", "RawURL"]
 
@@ -43,38 +43,33 @@ _COMPONENT_TYPES: dict[str, type] = {
     "params": object,
 }
 
-_NON_ASCII_BYTE = re.compile(rb"[\x80-\xff]")
 
-
-def _bytes_component(value: bytes) -> str:
-    # Bytes components are already percent-encoded ASCII. Stray non-ASCII bytes are
-    # escaped byte by byte rather than guessed at or lost.
-    if not value.isascii():
-        value = _NON_ASCII_BYTE.sub(lambda match: b"%%%02X" % match.group()[0], value)
-    return value.decode("ascii")
-
-
-def _url_components(kwargs: dict[str, typing.Any]) -> dict[str, str | int | None]:
+def _url_components(kwargs: dict[str, typing.Any]) -> dict[str, str | None]:
     """Type-check URL keyword arguments and turn them into plain component values."""
-    components: dict[str, str | int | None] = {}
+    components: dict[str, typing.Any] = {}
     for key, value in kwargs.items():
         expected = _COMPONENT_TYPES.get(key)
         if expected is None:
             raise TypeError(f"{key!r} is an invalid keyword argument for URL()")
-        if value is None or key == "params":
-            continue
-        if not isinstance(value, expected) or (key == "port" and isinstance(value, bool)):
+        if value is not None and not isinstance(value, expected):
             raise TypeError(
                 f"Argument {key!r} must be {expected.__name__} but got {type(value).__name__}"
             )
-    for key, value in kwargs.items():
-        if key == "params":
-            # Empty params mean "no query" rather than a dangling "?".
-            components["query"] = str(QueryParams(value)) if value else None
-        elif isinstance(value, bytes):
-            components[key] = _bytes_component(value)
-        else:
-            components[key] = value
+        if isinstance(value, bytes):
+            try:
+                value = value.decode("ascii")
+            except UnicodeDecodeError:
+                # httpx 0.28 lets the UnicodeDecodeError escape.
+                raise InvalidURL(
+                    f"Invalid URL component {key!r}: bytes components must be ASCII "
+                    f"(percent-encoded), got {value!r}"
+                ) from None
+        components[key] = value
+    if "params" in components:
+        # As in httpx, params replace the query (even one given as `query`), and empty
+        # params remove it.
+        params = components.pop("params")
+        components["query"] = str(QueryParams(params)) if params else None
     return components
 
 
@@ -106,7 +101,7 @@ class URL:
             self._uri_reference = url._uri_reference.copy_with(**components)
         else:
             raise TypeError(
-                f"Invalid type for url. Expected str or httpx.URL, got {type(url)}: {url!r}"
+                f"Invalid type for url.  Expected str or httpx.URL, got {type(url)}: {url!r}"
             )
 
     @classmethod
@@ -142,7 +137,7 @@ class URL:
 
     @property
     def host(self) -> str:
-        """The host, lowercased, IDNA names in Unicode form, IPv6 without brackets."""
+        """The host, lowercased, an "xn--" name in Unicode form, IPv6 without brackets."""
         return decode_host(self._uri_reference.host)
 
     @property
@@ -190,7 +185,8 @@ class URL:
 
     @property
     def raw(self) -> RawURL:
-        """(raw_scheme, raw_host, port, raw_path): what a transport needs."""
+        """(raw_scheme, raw_host, port, raw_path); deprecated, as in httpx 0.28."""
+        warnings.warn("URL.raw is deprecated.", stacklevel=2)
         return RawURL(self.raw_scheme, self.raw_host, self.port, self.raw_path)
 
     @property
@@ -229,35 +225,13 @@ class URL:
         url = httpx.URL("https://www.example.com/test")
         url.join("/new/path") == "https://www.example.com/new/path"
         """
-        if isinstance(url, URL):
-            url = str(url)
-        elif not isinstance(url, str):
-            raise TypeError(f"Invalid type for url. Expected str or httpx.URL, got {type(url)}")
-        return URL._from_parsed(resolve(self._uri_reference, url))
-
-    def _comparison_key(self) -> str:
-        # RFC 3986 section 6.2.3: for http(s) an empty path and "/" are the same
-        # resource, so "https://a.org" == "https://a.org/" although str() keeps the form
-        # it was given.
-        parsed = self._uri_reference
-        if parsed.path or not parsed.host:
-            return str(self)
-        return str(self.copy_with(path="/"))
+        return URL(join(self._uri_reference, str(URL(url))))
 
     def __hash__(self) -> int:
-        return hash(self._comparison_key())
+        return hash(str(self))
 
     def __eq__(self, other: typing.Any) -> bool:
-        if isinstance(other, URL):
-            return self._comparison_key() == other._comparison_key()
-        if not isinstance(other, str):
-            return False
-        if other == str(self):
-            return True
-        try:
-            return self._comparison_key() == URL(other)._comparison_key()
-        except InvalidURL:
-            return False
+        return isinstance(other, (URL, str)) and str(self) == str(URL(other))
 
     def __str__(self) -> str:
         return str(self._uri_reference)
@@ -275,7 +249,6 @@ class URL:
                 parsed.path,
                 parsed.query,
                 parsed.fragment,
-                parsed.has_authority,
             )
         return f"{self.__class__.__name__}({str(parsed)!r})"
 
