@@ -257,43 +257,39 @@ class QueryParams(typing.Mapping[str, str]):
     """An immutable multi-dict of URL query parameters.
 
     QueryParams("a=1&a=2&b=3")["a"] == "1"; .get_list("a") == ["1", "2"]
+
+    Built from a query string (str, or ASCII bytes), a mapping (values may be lists or
+    tuples of values), a list or tuple of (key, value) pairs, or keyword arguments. Keys
+    and values are turned into str; None is "", True and False are "true" and "false".
     """
 
     def __init__(self, *args: QueryParamTypes | None, **kwargs: typing.Any) -> None:
+        # httpx 0.28 checks these with `assert`, so the exceptions are AssertionError.
         if len(args) > 1:
-            raise TypeError(
-                f"QueryParams() takes at most 1 positional argument ({len(args)} given)"
-            )
+            raise AssertionError("Too many arguments.")
         if args and kwargs:
-            raise TypeError("QueryParams() cannot mix positional and keyword arguments")
+            raise AssertionError("Cannot mix named and unnamed arguments.")
         value: typing.Any = args[0] if args else kwargs
 
-        if value is None or isinstance(value, str):
-            self._dict: dict[str, list[str]] = parse_qs(value or "", keep_blank_values=True)
-        elif isinstance(value, bytes):
-            self._dict = parse_qs(value.decode("utf-8"), keep_blank_values=True)
+        if value is None or isinstance(value, (str, bytes)):
+            text = value.decode("ascii") if isinstance(value, bytes) else value
+            self._dict: dict[str, list[str]] = parse_qs(text or "", keep_blank_values=True)
         elif isinstance(value, QueryParams):
             self._dict = {key: list(values) for key, values in value._dict.items()}
-        elif isinstance(value, typing.Mapping):
-            # A key with an empty list of values is left out, as in the query string it
-            # makes: keeping it would break the rule that every key has a first value.
-            self._dict = {
-                str(key): [primitive_value_to_str(item) for item in _as_list(values)]
-                for key, values in value.items()
-                if not isinstance(values, (list, tuple)) or values
-            }
-        elif isinstance(value, (list, tuple)):
-            self._dict = {}
-            for item in value:
-                if not isinstance(item, (list, tuple)) or len(item) != 2:
-                    raise TypeError(f"QueryParams items must be (key, value) pairs, got {item!r}")
-                key, item_value = item
-                self._dict.setdefault(str(key), []).append(primitive_value_to_str(item_value))
         else:
-            raise TypeError(
-                "QueryParams() expects a str, bytes, mapping, list of pairs or QueryParams, "
-                f"got {type(value).__name__}"
-            )
+            pairs: dict[typing.Any, list[typing.Any]] = {}
+            if isinstance(value, (list, tuple)):
+                for item in value:
+                    pairs.setdefault(item[0], []).append(item[1])
+            else:
+                pairs = {key: _as_list(values) for key, values in value.items()}
+            # A key with an empty list of values is kept with no values, as in httpx:
+            # it adds nothing to the query string, and merging it removes the key's
+            # values.
+            self._dict = {
+                str(key): [primitive_value_to_str(item) for item in values]
+                for key, values in pairs.items()
+            }
 
     def keys(self) -> typing.KeysView[str]:
         """The distinct keys, in order of first appearance."""
@@ -301,11 +297,11 @@ class QueryParams(typing.Mapping[str, str]):
 
     def values(self) -> typing.ValuesView[str]:
         """The first value of each key."""
-        return {key: values[0] for key, values in self._dict.items()}.values()
+        return {key: values[0] for key, values in self._dict.items() if values}.values()
 
     def items(self) -> typing.ItemsView[str, str]:
         """(key, first value) pairs; see multi_items() for all of them."""
-        return {key: values[0] for key, values in self._dict.items()}.items()
+        return {key: values[0] for key, values in self._dict.items() if values}.items()
 
     def multi_items(self) -> list[tuple[str, str]]:
         """All (key, value) pairs, in order, repeated keys included."""
@@ -313,7 +309,7 @@ class QueryParams(typing.Mapping[str, str]):
 
     def get(self, key: typing.Any, default: typing.Any = None) -> typing.Any:
         """The first value of ``key``, or ``default``."""
-        values = self._dict.get(str(key))
+        values = self._dict.get(key)
         return values[0] if values else default
 
     def get_list(self, key: str) -> list[str]:
@@ -322,19 +318,22 @@ class QueryParams(typing.Mapping[str, str]):
 
     def set(self, key: str, value: typing.Any = None) -> QueryParams:
         """A copy in which ``key`` has the single value ``value``."""
-        params = QueryParams(self)
+        params = QueryParams()
+        params._dict = dict(self._dict)
         params._dict[str(key)] = [primitive_value_to_str(value)]
         return params
 
     def add(self, key: str, value: typing.Any = None) -> QueryParams:
         """A copy with ``value`` appended to the values of ``key``."""
-        params = QueryParams(self)
-        params._dict.setdefault(str(key), []).append(primitive_value_to_str(value))
+        params = QueryParams()
+        params._dict = dict(self._dict)
+        params._dict[str(key)] = self.get_list(key) + [primitive_value_to_str(value)]
         return params
 
     def remove(self, key: str) -> QueryParams:
         """A copy without ``key``."""
-        params = QueryParams(self)
+        params = QueryParams()
+        params._dict = dict(self._dict)
         params._dict.pop(str(key), None)
         return params
 
@@ -345,13 +344,16 @@ class QueryParams(typing.Mapping[str, str]):
         return merged
 
     def __getitem__(self, key: typing.Any) -> str:
-        return self._dict[key][0]
+        values = self._dict[key]
+        if not values:
+            raise KeyError(key)
+        return values[0]
 
     def __contains__(self, key: typing.Any) -> bool:
         return key in self._dict
 
     def __iter__(self) -> typing.Iterator[typing.Any]:
-        return iter(self._dict)
+        return iter(self.keys())
 
     def __len__(self) -> int:
         return len(self._dict)
@@ -360,20 +362,16 @@ class QueryParams(typing.Mapping[str, str]):
         return bool(self._dict)
 
     def __hash__(self) -> int:
-        return hash(tuple(sorted(self.multi_items())))
+        return hash(str(self))
 
     def __eq__(self, other: typing.Any) -> bool:
         # Order does not matter: "a=1&b=2" equals "b=2&a=1".
-        if not isinstance(other, QueryParams):
-            if not isinstance(other, (str, bytes, list, tuple, typing.Mapping)):
-                return False
-            try:
-                other = QueryParams(other)
-            except (TypeError, ValueError):
-                return False
+        if not isinstance(other, self.__class__):
+            return False
         return sorted(self.multi_items()) == sorted(other.multi_items())
 
     def __str__(self) -> str:
+        # application/x-www-form-urlencoded, as browsers send forms: spaces as "+".
         return urlencode(self.multi_items())
 
     def __repr__(self) -> str:
@@ -392,5 +390,5 @@ class QueryParams(typing.Mapping[str, str]):
         )
 
 
-def _as_list(value: PrimitiveData | typing.Sequence[PrimitiveData]) -> typing.Sequence[typing.Any]:
-    return value if isinstance(value, (list, tuple)) else [value]
+def _as_list(value: PrimitiveData | typing.Sequence[PrimitiveData]) -> list[typing.Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]

@@ -257,18 +257,34 @@ def literal_result(outcome: Outcome) -> object:
 
 
 def differing_fields(ours: Outcome, reference: Outcome) -> dict[str, tuple[object, object]]:
-    """For results that are dicts of literals (such as `describe`'s): the keys whose
-    values differ, with (ours, reference). Empty when the results are not such dicts."""
-    mine, theirs = literal_result(ours), literal_result(reference)
-    if not isinstance(mine, dict) or not isinstance(theirs, dict):
-        return {}
+    """For results that are literals made of dicts, tuples and lists (such as those of
+    the `describe` helpers): the leaves that differ, as path -> (ours, reference), the
+    path being the keys and indexes joined with "/" (``"0/host"``). Empty when the
+    results are not such literals, or differ in shape, or differ in more than the value
+    (the warnings, say)."""
     if _key({**ours, "repr": None, "str": None}) != _key({**reference, "repr": None, "str": None}):
-        return {}  # Not only the values differ (warnings, say).
-    return {
-        key: (mine.get(key), theirs.get(key))
-        for key in {**theirs, **mine}
-        if mine.get(key) != theirs.get(key)
-    }
+        return {}
+    found: dict[str, tuple[object, object]] = {}
+    if not _leaves("", literal_result(ours), literal_result(reference), found):
+        return {}
+    return found
+
+
+def _leaves(path: str, mine: object, theirs: object, found: dict[str, tuple[object, object]]) -> bool:
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        if mine.keys() != theirs.keys():
+            return False
+        return all(_leaves(f"{path}{key}/", mine[key], theirs[key], found) for key in mine)
+    if isinstance(mine, (tuple, list)) and isinstance(theirs, (tuple, list)):
+        if type(mine) is not type(theirs) or len(mine) != len(theirs):
+            return False
+        pairs = zip(mine, theirs)
+        return all(_leaves(f"{path}{i}/", a, b, found) for i, (a, b) in enumerate(pairs))
+    if mine is None and theirs is None:
+        return True
+    if mine != theirs or type(mine) is not type(theirs):
+        found[path.rstrip("/")] = (mine, theirs)
+    return True
 
 
 def _narrow(reference: Outcome, ours: Outcome) -> tuple[Outcome, Outcome]:
