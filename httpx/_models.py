@@ -183,7 +183,7 @@ class Request:
         if auto:
             merged = Headers._from_trusted(auto)
             merged._list.extend(headers._list)
-            merged._encoding = headers._encoding
+            merged._encoding = None  # (as httpx, which rebuilds them from .raw)
             self.headers = merged
 
     @property
