@@ -54,27 +54,35 @@ MAX_DECODED_SIZE_EXTENSION = "max_decoded_size"
 _BOUNDARY = re.compile(r'boundary="?([^";]+)"?', re.IGNORECASE)
 _LINK_SEPARATOR = re.compile(r", *<")
 _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+_STATUS_KINDS = {
+    1: "Informational response",
+    3: "Redirect response",
+    4: "Client error",
+    5: "Server error",
+}
 _COMMON_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def _normalize_method(method: str | bytes) -> str:
-    """The upper-cased method; it must be a token (RFC 9110 section 9.1)."""
+    """The upper-cased method (bytes stay bytes, as in httpx); it must be a token (RFC
+    9110 section 9.1)."""
     if isinstance(method, str):
         if method in _COMMON_METHODS:
             return method
+        text = method
     elif isinstance(method, bytes):
-        method = method.decode("latin-1")
+        text = method.decode("latin-1")
     else:
-        raise TypeError(f"Request method must be str, not {type(method)}")
-    if _METHOD.fullmatch(method) is None:
+        return method.upper()  # type: ignore[no-any-return]  # (httpx: AttributeError)
+    if _METHOD.fullmatch(text) is None:
         # Caught here rather than by the transport after it has connected; a space or a
         # CR LF in the method would also rewrite the request line.
         raise LocalProtocolError(
             f"Invalid HTTP method {method!r}: a method must be a token (RFC 9110 section "
             "9.1), made of ASCII letters, digits and !#$%&'*+-.^_`|~ only."
         )
-    return method.upper()
+    return method.upper()  # type: ignore[return-value]
 
 
 def _multipart_boundary(content_type: str | None) -> bytes | None:
@@ -303,8 +311,10 @@ class Response:
                 self.headers.setdefault(key, value)
             self.stream = stream
             if isinstance(stream, ByteStream):
-                # Content given up front is readable at once, as with httpx.
+                # Content given up front is readable at once, as with httpx, and none of
+                # it was downloaded.
                 self.read()
+                self._num_bytes_downloaded = 0
         else:
             self.stream = stream
 
@@ -365,8 +375,8 @@ class Response:
 
     @property
     def is_redirect(self) -> bool:
-        """A 3xx status code with a Location header (RFC 9110 section 15.4)."""
-        return codes.is_redirect(self.status_code) and "Location" in self.headers
+        """A 3xx status (see `has_redirect_location` for one that can be followed)."""
+        return codes.is_redirect(self.status_code)
 
     @property
     def is_client_error(self) -> bool:
@@ -408,20 +418,16 @@ class Response:
             )
         if self.is_success:
             return self
-        if self.is_informational:
-            kind = "Informational Response"
-        elif self.is_redirect or codes.is_redirect(self.status_code):
-            kind = "Redirect Response"
-        elif self.is_client_error:
-            kind = "Client Error"
-        else:
-            kind = "Server Error"
-        message = (
-            f"{self.status_code} {kind}: {self.reason_phrase} for url: {self.url}\n"
+        # The messages of httpx 0.28: "Client error '404 Not Found' for url '...'".
+        kind = _STATUS_KINDS.get(self.status_code // 100, "Invalid status code")
+        lines = [f"{kind} '{self.status_code} {self.reason_phrase}' for url '{self.url}'"]
+        if self.has_redirect_location:
+            lines.append(f"Redirect location: '{self.headers['location']}'")
+        lines.append(
             "For more information check: "
             f"https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/{self.status_code}"
         )
-        raise HTTPStatusError(message, request=request, response=self)
+        raise HTTPStatusError("\n".join(lines), request=request, response=self)
 
     @property
     def cookies(self) -> Cookies:
