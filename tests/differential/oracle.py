@@ -295,7 +295,8 @@ def _narrow(reference: Outcome, ours: Outcome) -> tuple[Outcome, Outcome]:
         return reference, ours
     if not isinstance(theirs, dict) or not isinstance(mine, dict):
         return reference, ours
-    keys = [key for key in {**theirs, **mine} if theirs.get(key) != mine.get(key)]
+    missing = object()
+    keys = [key for key in {**theirs, **mine} if theirs.get(key, missing) != mine.get(key, missing)]
     narrowed = []
     for outcome, value in ((reference, theirs), (ours, mine)):
         shown = {key: value.get(key, "<missing>") for key in keys}
