@@ -164,7 +164,7 @@ _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 def _slug(heading: str) -> str:
     # GitHub's (and MkDocs' toc) anchors: lowercase, punctuation dropped, spaces as "-".
-    text = re.sub(r"[`*_]|\[|\]\([^)]*\)", "", heading).strip().lower()
+    text = re.sub(r"[`*]|\[|\]\([^)]*\)", "", heading).strip().lower()
     text = re.sub(r"[^\w\- ]", "", text)
     return text.replace(" ", "-")
 
