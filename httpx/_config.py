@@ -296,6 +296,10 @@ class Timeout:
     (the default) keeps 0.28's behaviour.
     """
 
+    connect: float | None
+    read: float | None
+    write: float | None
+    pool: float | None
     total: float | None
 
     def __init__(

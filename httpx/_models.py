@@ -74,7 +74,7 @@ def _normalize_method(method: str | bytes) -> str:
     elif isinstance(method, bytes):
         text = method.decode("latin-1")
     else:
-        return method.upper()  # type: ignore[no-any-return]  # (httpx: AttributeError)
+        return method.upper()  # (httpx's AttributeError for other types)
     if _METHOD.fullmatch(text) is None:
         # Caught here rather than by the transport after it has connected; a space or a
         # CR LF in the method would also rewrite the request line.

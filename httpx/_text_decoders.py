@@ -28,7 +28,9 @@ class _Rechunker(Generic[AnyStr]):
             if chunk_size == 0:
                 raise ValueError("range() arg 3 must not be zero")
             if chunk_size < 0:
-                raise ValueError(f"chunk_size must be a positive integer or None, got {chunk_size}")
+                raise ValueError(
+                    f"chunk_size must be a positive integer or None, got {chunk_size}"
+                )
         self._empty: AnyStr = empty
         self._chunk_size = chunk_size
         self._pending: list[AnyStr] = []  # pieces of the next chunk, kept unjoined

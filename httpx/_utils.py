@@ -32,9 +32,8 @@ import re
 import socket
 import typing
 
-from ._primitives import primitive_value_to_str, to_bytes, to_str, unquote
-
 from ._exceptions import InvalidURL
+from ._primitives import primitive_value_to_str, to_bytes, to_str, unquote
 from ._urls import URL
 
 __all__ = [

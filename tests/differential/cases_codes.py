@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 
-PRELUDE = '''
+PRELUDE = """
 def describe_code(value):
     return {
         "repr": attempt(repr, value),
@@ -29,7 +29,7 @@ def describe_exception(exc):
         "response": attempt(lambda: repr(getattr(exc, "response", "<none>"))),
         "mro": [cls.__name__ for cls in type(exc).__mro__],
     }
-'''
+"""
 
 WEIGHT = 1
 
@@ -82,11 +82,74 @@ _add(
     ],
 )
 
-_ALL_CODES = [100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301,
-              302, 303, 304, 305, 306, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408,
-              409, 410, 411, 412, 413, 414, 415, 416, 417, 418, 419, 420, 421, 422, 423, 424,
-              425, 426, 428, 429, 431, 451, 500, 501, 502, 503, 504, 505, 506, 507, 508, 510,
-              511, 599]
+_ALL_CODES = [
+    100,
+    101,
+    102,
+    103,
+    200,
+    201,
+    202,
+    203,
+    204,
+    205,
+    206,
+    207,
+    208,
+    226,
+    300,
+    301,
+    302,
+    303,
+    304,
+    305,
+    306,
+    307,
+    308,
+    400,
+    401,
+    402,
+    403,
+    404,
+    405,
+    406,
+    407,
+    408,
+    409,
+    410,
+    411,
+    412,
+    413,
+    414,
+    415,
+    416,
+    417,
+    418,
+    419,
+    420,
+    421,
+    422,
+    423,
+    424,
+    425,
+    426,
+    428,
+    429,
+    431,
+    451,
+    500,
+    501,
+    502,
+    503,
+    504,
+    505,
+    506,
+    507,
+    508,
+    510,
+    511,
+    599,
+]
 _add(
     "codes-each",
     [
@@ -99,11 +162,28 @@ _add(
 _REQUEST = "httpx.Request('GET', 'https://example.org/')"
 _RESPONSE = f"httpx.Response(404, request={_REQUEST})"
 _EXCEPTIONS = [
-    "HTTPError", "RequestError", "TransportError", "TimeoutException", "ConnectTimeout",
-    "ReadTimeout", "WriteTimeout", "PoolTimeout", "NetworkError", "ConnectError", "ReadError",
-    "WriteError", "CloseError", "ProxyError", "UnsupportedProtocol", "ProtocolError",
-    "LocalProtocolError", "RemoteProtocolError", "DecodingError", "TooManyRedirects",
-    "InvalidURL", "CookieConflict",
+    "HTTPError",
+    "RequestError",
+    "TransportError",
+    "TimeoutException",
+    "ConnectTimeout",
+    "ReadTimeout",
+    "WriteTimeout",
+    "PoolTimeout",
+    "NetworkError",
+    "ConnectError",
+    "ReadError",
+    "WriteError",
+    "CloseError",
+    "ProxyError",
+    "UnsupportedProtocol",
+    "ProtocolError",
+    "LocalProtocolError",
+    "RemoteProtocolError",
+    "DecodingError",
+    "TooManyRedirects",
+    "InvalidURL",
+    "CookieConflict",
 ]
 _exception_cases = []
 for _name in _EXCEPTIONS:
@@ -114,7 +194,13 @@ for _name in _EXCEPTIONS:
         f"result = attempt(lambda: describe_exception(httpx.{_name}('a', 'b')))",
         f"result = attempt(lambda: describe_exception(httpx.{_name}(message='m')))",
     ]
-for _name in ["StreamError", "StreamConsumed", "StreamClosed", "ResponseNotRead", "RequestNotRead"]:
+for _name in [
+    "StreamError",
+    "StreamConsumed",
+    "StreamClosed",
+    "ResponseNotRead",
+    "RequestNotRead",
+]:
     _exception_cases += [
         f"result = attempt(lambda: describe_exception(httpx.{_name}()))",
         f"result = attempt(lambda: describe_exception(httpx.{_name}('message')))",

@@ -7,7 +7,7 @@ import random
 
 from .oracle import Outcome
 
-PRELUDE = '''
+PRELUDE = """
 def describe_timeout(t):
     return {
         "repr": attempt(repr, t),
@@ -36,7 +36,7 @@ def describe_proxy(p):
         "headers": attempt(lambda: repr(p.headers)),
         "ssl_context": attempt(lambda: repr(p.ssl_context)),
     }
-'''
+"""
 
 WEIGHT = 1
 

@@ -187,13 +187,27 @@ _VALUES = ["1", "2", "", "x y", "abc=", '"q"', "%20", "a,b", "1", "2", "b", "x"]
 _DOMAINS = ["", "", "example.org", ".example.org", "other.org", "sub.example.org"]
 _PATHS = ["/", "/", "/x", "/x/y", ""]
 _URLS = [
-    "https://example.org/", "https://example.org/x/y", "http://example.org/x",
-    "https://sub.example.org/", "https://other.org/", "https://example.org:8443/",
+    "https://example.org/",
+    "https://example.org/x/y",
+    "http://example.org/x",
+    "https://sub.example.org/",
+    "https://other.org/",
+    "https://example.org:8443/",
 ]
 _ATTRS = [
-    "", "; Path=/", "; Path=/x", "; Domain=example.org", "; Domain=.example.org",
-    "; Domain=other.org", "; Secure", "; HttpOnly", "; Max-Age=0", "; Max-Age=60",
-    "; Expires=Wed, 21 Oct 2015 07:28:00 GMT", "; SameSite=Strict", "; path=/X",
+    "",
+    "; Path=/",
+    "; Path=/x",
+    "; Domain=example.org",
+    "; Domain=.example.org",
+    "; Domain=other.org",
+    "; Secure",
+    "; HttpOnly",
+    "; Max-Age=0",
+    "; Max-Age=60",
+    "; Expires=Wed, 21 Oct 2015 07:28:00 GMT",
+    "; SameSite=Strict",
+    "; path=/X",
 ]
 
 

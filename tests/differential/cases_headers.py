@@ -8,7 +8,7 @@ import random
 
 from .oracle import Outcome
 
-PRELUDE = '''
+PRELUDE = """
 def describe(h):
     return {
         "repr": attempt(repr, h),
@@ -29,7 +29,7 @@ def describe(h):
         "bool": attempt(bool, h),
         "type": type(h).__name__,
     }
-'''
+"""
 
 WEIGHT = 1
 
@@ -162,14 +162,43 @@ for _index, _code in enumerate(_OPS):
 # --- generated cases ----------------------------------------------------------------------
 
 _NAMES = [
-    "'a'", "'A'", "'a'", "'b'", "'Content-Type'", "'content-type'", "'Authorization'",
-    "'proxy-authorization'", "'Cookie'", "'Set-Cookie'", "'X-Custom'", "b'a'", "b'A'",
-    "b'X-Bytes'", "'x_y'", "'a.b'", "'!#$%&'", "'Accept'",
+    "'a'",
+    "'A'",
+    "'a'",
+    "'b'",
+    "'Content-Type'",
+    "'content-type'",
+    "'Authorization'",
+    "'proxy-authorization'",
+    "'Cookie'",
+    "'Set-Cookie'",
+    "'X-Custom'",
+    "b'a'",
+    "b'A'",
+    "b'X-Bytes'",
+    "'x_y'",
+    "'a.b'",
+    "'!#$%&'",
+    "'Accept'",
 ]
 _VALUES = [
-    "'1'", "'2'", "''", "'a, b'", "' x '", "'x,,y'", "'Basic abc'", "'text/plain'",
-    "b'1'", "b'\\xe9'", "b'\\xc3\\xa9'", "b'\\xff\\xfe'", "'\\t'", "'a=1; b=2'",
-    "'\"quoted, value\"'", "'1,2 , 3'", "b''",
+    "'1'",
+    "'2'",
+    "''",
+    "'a, b'",
+    "' x '",
+    "'x,,y'",
+    "'Basic abc'",
+    "'text/plain'",
+    "b'1'",
+    "b'\\xe9'",
+    "b'\\xc3\\xa9'",
+    "b'\\xff\\xfe'",
+    "'\\t'",
+    "'a=1; b=2'",
+    "'\"quoted, value\"'",
+    "'1,2 , 3'",
+    "b''",
 ]
 
 

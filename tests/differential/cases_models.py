@@ -9,7 +9,7 @@ import random
 
 from .oracle import Outcome
 
-PRELUDE = '''
+PRELUDE = """
 import asyncio
 
 def describe_request(r):
@@ -67,7 +67,7 @@ def chunks(*parts):
 async def achunks(*parts):
     for part in parts:
         yield part
-'''
+"""
 
 WEIGHT = 2
 
@@ -296,18 +296,59 @@ _add("streaming", _STREAMING)
 
 # --- generated cases ----------------------------------------------------------------------
 
-_STATUSES = [100, 101, 200, 201, 204, 206, 299, 300, 301, 302, 303, 304, 307, 308, 399, 400,
-             401, 403, 404, 418, 422, 429, 499, 500, 502, 503, 599]
+_STATUSES = [
+    100,
+    101,
+    200,
+    201,
+    204,
+    206,
+    299,
+    300,
+    301,
+    302,
+    303,
+    304,
+    307,
+    308,
+    399,
+    400,
+    401,
+    403,
+    404,
+    418,
+    422,
+    429,
+    499,
+    500,
+    502,
+    503,
+    599,
+]
 _CONTENT_TYPES = [
-    None, "text/plain", "text/plain; charset=utf-8", "text/html; charset=ISO-8859-1",
-    "application/json", "text/plain; charset=utf-16", "text/plain; charset=nope",
-    "text/plain; charset=\"latin-1\"", "application/octet-stream", "text/plain;charset=ascii",
+    None,
+    "text/plain",
+    "text/plain; charset=utf-8",
+    "text/html; charset=ISO-8859-1",
+    "application/json",
+    "text/plain; charset=utf-16",
+    "text/plain; charset=nope",
+    'text/plain; charset="latin-1"',
+    "application/octet-stream",
+    "text/plain;charset=ascii",
     "multipart/form-data; boundary=x",
 ]
 _BODIES = [
-    "b''", "b'hello'", "b'{\"a\": [1, 2]}'", "'{\"é\": 1}'.encode('utf-8')",
-    "'héllo'.encode('latin-1')", "'héllo'.encode('utf-16')", "b'\\xff\\xfe\\x00'",
-    "b'line1\\nline2\\r\\nline3'", "b'\\xef\\xbb\\xbfbom'", "'日本語'.encode('utf-8')",
+    "b''",
+    "b'hello'",
+    "b'{\"a\": [1, 2]}'",
+    "'{\"é\": 1}'.encode('utf-8')",
+    "'héllo'.encode('latin-1')",
+    "'héllo'.encode('utf-16')",
+    "b'\\xff\\xfe\\x00'",
+    "b'line1\\nline2\\r\\nline3'",
+    "b'\\xef\\xbb\\xbfbom'",
+    "'日本語'.encode('utf-8')",
     "'日本語'.encode('shift_jis')",
 ]
 
@@ -326,7 +367,9 @@ def generate(count: int, seed: int) -> list[tuple[str, str]]:
         body = rng.choice(_BODIES)
         streamed = rng.random() < 0.3
         content = f"chunks({body})" if streamed else body
-        default = rng.choice(["", "", ", default_encoding='latin-1'", ", default_encoding='ascii'"])
+        default = rng.choice(
+            ["", "", ", default_encoding='latin-1'", ", default_encoding='ascii'"]
+        )
         code = (
             f"r = httpx.Response({status}, headers={headers!r}, content={content}, "
             f"request=REQUEST{default})\n"

@@ -7,7 +7,7 @@ import random
 
 from .oracle import Outcome, differing_fields
 
-PRELUDE = '''
+PRELUDE = """
 def describe(q):
     return {
         "str": attempt(str, q),
@@ -25,7 +25,7 @@ def describe(q):
         "index_a": attempt(lambda: repr(q["a"])),
         "type": type(q).__name__,
     }
-'''
+"""
 
 WEIGHT = 1
 
@@ -168,8 +168,28 @@ for _index, _expr in enumerate(_MORE):
 
 _KEYS = ["a", "a", "b", "A", "", " ", "a b", "é", "&", "=", "+", "%", "%20", "1", "a=b", "ü"]
 _VALS = [
-    "'1'", "'2'", "''", "' '", "'a b'", "'x+y'", "'%'", "'%zz'", "'ü'", "'&='", "None", "True",
-    "False", "0", "1.5", "-1", "'#'", "'/?'", "'\\u2603'", "['1', '2']", "[]", "('x',)",
+    "'1'",
+    "'2'",
+    "''",
+    "' '",
+    "'a b'",
+    "'x+y'",
+    "'%'",
+    "'%zz'",
+    "'ü'",
+    "'&='",
+    "None",
+    "True",
+    "False",
+    "0",
+    "1.5",
+    "-1",
+    "'#'",
+    "'/?'",
+    "'\\u2603'",
+    "['1', '2']",
+    "[]",
+    "('x',)",
 ]
 
 
@@ -182,7 +202,9 @@ def _source(rng: random.Random) -> str:
             if rng.random() < 0.2:
                 pairs.append(key)
             else:
-                pairs.append(key + "=" + rng.choice(["1", "", "x y", "a+b", "%20", "%zz", "ü", "="]))
+                pairs.append(
+                    key + "=" + rng.choice(["1", "", "x y", "a+b", "%20", "%zz", "ü", "="])
+                )
         return repr(rng.choice(["&", "&", ";"]).join(pairs))
     if roll < 0.6:
         items = {rng.choice(_KEYS): rng.choice(_VALS) for _ in range(rng.randint(0, 4))}

@@ -3,7 +3,7 @@ from the environment (NO_PROXY included), and the small conversion helpers."""
 
 from __future__ import annotations
 
-PRELUDE = '''
+PRELUDE = """
 import os
 from httpx._utils import URLPattern, get_environment_proxies, primitive_value_to_str
 from httpx._utils import to_bytes, to_str
@@ -30,15 +30,28 @@ def environment(**variables):
     finally:
         for name in variables:
             os.environ.pop(name, None)
-'''
+"""
 
 CASES: list[tuple[str, str]] = []
 
 _PATTERNS = [
-    "all://", "http://", "https://", "all://example.com", "http://example.com",
-    "all://*example.com", "all://*.example.com", "http://example.com:8080",
-    "all://localhost", "all://127.0.0.1", "all://[::1]", "http://*", "all://*",
-    "all://EXAMPLE.com", "all://müller.de", "all://*müller.de", "https://example.com:443",
+    "all://",
+    "http://",
+    "https://",
+    "all://example.com",
+    "http://example.com",
+    "all://*example.com",
+    "all://*.example.com",
+    "http://example.com:8080",
+    "all://localhost",
+    "all://127.0.0.1",
+    "all://[::1]",
+    "http://*",
+    "all://*",
+    "all://EXAMPLE.com",
+    "all://müller.de",
+    "all://*müller.de",
+    "https://example.com:443",
 ]
 for _index, _pattern in enumerate(_PATTERNS):
     CASES.append((f"utils-pattern-{_index}", f"result = matches({_pattern!r}, URLS)"))
@@ -98,7 +111,10 @@ for _index, _value in enumerate(_NO_PROXY_CASES):
     )
 CASES += [
     ("utils-ip-0", "result = matches('all://[::1]', ['http://[::1]/', 'http://[0:0::1]/'])"),
-    ("utils-ip-1", "result = matches('all://10.0.0.0/8', ['http://10.1.2.3/', 'http://11.0.0.1/'])"),
+    (
+        "utils-ip-1",
+        "result = matches('all://10.0.0.0/8', ['http://10.1.2.3/', 'http://11.0.0.1/'])",
+    ),
 ]
 _IP = (
     "URL patterns match IP addresses as addresses, and take IP networks (ours): "

@@ -112,8 +112,7 @@ def run_worker(
     restarted with the cases after it.
     """
     items: list[WorkItem] = [
-        (case[0], case[1], case[2] if len(case) > 2 else None)  # type: ignore[misc]
-        for case in cases
+        (case[0], case[1], case[2] if len(case) > 2 else None) for case in cases
     ]
     # Same hash seed everywhere: set and dict orders in reprs must not vary between runs.
     env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONIOENCODING": "utf-8"}
@@ -270,7 +269,9 @@ def differing_fields(ours: Outcome, reference: Outcome) -> dict[str, tuple[objec
     return found
 
 
-def _leaves(path: str, mine: object, theirs: object, found: dict[str, tuple[object, object]]) -> bool:
+def _leaves(
+    path: str, mine: object, theirs: object, found: dict[str, tuple[object, object]]
+) -> bool:
     if isinstance(mine, dict) and isinstance(theirs, dict):
         if mine.keys() != theirs.keys():
             return False
@@ -278,7 +279,7 @@ def _leaves(path: str, mine: object, theirs: object, found: dict[str, tuple[obje
     if isinstance(mine, (tuple, list)) and isinstance(theirs, (tuple, list)):
         if type(mine) is not type(theirs) or len(mine) != len(theirs):
             return False
-        pairs = zip(mine, theirs)
+        pairs = zip(mine, theirs, strict=True)
         return all(_leaves(f"{path}{i}/", a, b, found) for i, (a, b) in enumerate(pairs))
     if mine is None and theirs is None:
         return True
@@ -296,7 +297,9 @@ def _narrow(reference: Outcome, ours: Outcome) -> tuple[Outcome, Outcome]:
     if not isinstance(theirs, dict) or not isinstance(mine, dict):
         return reference, ours
     missing = object()
-    keys = [key for key in {**theirs, **mine} if theirs.get(key, missing) != mine.get(key, missing)]
+    keys = [
+        key for key in {**theirs, **mine} if theirs.get(key, missing) != mine.get(key, missing)
+    ]
     narrowed = []
     for outcome, value in ((reference, theirs), (ours, mine)):
         shown = {key: value.get(key, "<missing>") for key in keys}
@@ -359,8 +362,8 @@ def run(
     ours, ref028, ref029 = outcomes["ours"], outcomes["0.28.1"], outcomes["0.29.0"]
     anchors = compatibility_anchors()
     for module in modules:
-        for case_id, reason in module.expected.items():
-            problem = reason_problem(reason, anchors)
+        for case_id, listed_reason in module.expected.items():
+            problem = reason_problem(listed_reason, anchors)
             if problem is not None:
                 report.bad_reasons.append(f"bad reason for {case_id}: {problem}")
     checked: set[str] = set()

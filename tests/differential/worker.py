@@ -37,7 +37,7 @@ import warnings
 import httpx
 
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]{6,}")
-CASE_SECONDS = 10
+CASE_SECONDS = int(os.environ.get("ORACLE_CASE_SECONDS", "10"))
 
 Outcome = dict[str, typing.Any]
 
