@@ -74,7 +74,8 @@ def _stream_kwargs(options: RequestOptions) -> dict[str, typing.Any]:
     return {
         "method": options.method,
         "url": options.url,
-        "params": list(options.params),
+        # None without --params: params= replaces a URL's query string (httpx 0.28).
+        "params": list(options.params) or None,
         "content": options.content,
         "data": options.data,
         "files": options.files,
@@ -166,7 +167,7 @@ def send_to_asgi_app(
             request = client.build_request(
                 options.method,
                 options.url,
-                params=list(options.params),
+                params=list(options.params) or None,
                 content=options.content,
                 data=options.data,
                 files=options.files,

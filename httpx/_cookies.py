@@ -38,8 +38,8 @@ _FORBIDDEN_IN_NAME = re.compile("[\x00-\x20\x7f;=\x85\u2028\u2029]")
 
 
 def _check_cookie(name: object, value: object) -> None:
-    # Names and values that are not str are kept as they are and sent as str(), as in
-    # httpx (`{"user_id": 123}` works); those that are str must be sendable.
+    # Names and values that are not str are kept as they are, as in httpx (where the
+    # standard library's jar then fails to send an int value); str ones must be sendable.
     if isinstance(name, str) and (
         not name or _FORBIDDEN_IN_NAME.search(name) or not _encodable(name)
     ):

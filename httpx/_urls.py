@@ -69,7 +69,13 @@ def _url_components(kwargs: dict[str, typing.Any]) -> dict[str, str | None]:
         # As in httpx, params replace the query (even one given as `query`), and empty
         # params remove it.
         params = components.pop("params")
-        components["query"] = str(QueryParams(params)) if params else None
+        try:
+            components["query"] = str(QueryParams(params)) if params else None
+        except UnicodeEncodeError:
+            # (A lone surrogate; httpx 0.28 lets the UnicodeEncodeError escape.)
+            raise InvalidURL(
+                "Invalid URL component 'params': a lone surrogate cannot be encoded"
+            ) from None
     return components
 
 
