@@ -162,6 +162,9 @@ class URLPattern:
         self.port = url.port
         self.host_regex: typing.Pattern[str] | None = None
         self._host_matcher: typing.Callable[[str], bool] | None = None
+        # A pattern written with "xn--" labels also matches hosts that `URL.host` shows
+        # in Unicode form (`URL("http://xn--bcher-kva.de").host` is "bücher.de").
+        self._raw_host_regex: typing.Pattern[str] | None = None
         if not url.host or url.host == "*":
             return
         if url.host.startswith("*."):
@@ -175,6 +178,8 @@ class URLPattern:
         else:
             # example.com should match "example.com" but not "www.example.com".
             self.host_regex = re.compile(f"^{re.escape(url.host)}$")
+        if "xn--" in url.host and url.raw_host.decode("ascii") == url.host:
+            self._raw_host_regex = self.host_regex
         self._host_matcher = self._ip_matcher(url.host, url.path)
 
     def _ip_matcher(self, host: str, path: str) -> typing.Callable[[str], bool] | None:
@@ -202,8 +207,12 @@ class URLPattern:
             if not self._host_matcher(other.host):
                 return False
         elif self.host and self.host_regex and not self.host_regex.match(other.host):
-            return False
-        if self.port is not None and self.port != other.port:
+            raw = self._raw_host_regex
+            if raw is None or not raw.match(other.raw_host.decode("ascii")):
+                return False
+        # A port matches a URL on that port, or on its scheme's default port (ours:
+        # httpx 0.28 compares with `URL.port`, which is None on the default port).
+        if self.port is not None and self.port != port_or_default(other):
             return False
         return True
 
@@ -271,6 +280,15 @@ def _no_proxy_mount_key(entry: str) -> str | None:
             key = f"all://{address}{port}{slash}{prefix}"
         else:
             host = host.rstrip(".").lower()
+            if not host.isascii():
+                # Internationalized names are matched in their "xn--" form.
+                try:
+                    host = ".".join(
+                        label if label.isascii() else label.encode("idna").decode("ascii")
+                        for label in host.split(".")
+                    )
+                except UnicodeError:
+                    return None
             if host.startswith("*"):
                 key = f"all://{host}{port}"  # "*.example.com", or httpx's "*example.com"
             elif host.startswith("."):
@@ -279,11 +297,42 @@ def _no_proxy_mount_key(entry: str) -> str | None:
                 key = f"all://localhost{port}"
             else:
                 key = f"all://*{host}{port}"
+    return key if _valid_no_proxy_key(key) else None
+
+
+# A host name as a NO_PROXY entry may name it, after any leading "*", "*." or ".".
+_NO_PROXY_NAME = re.compile(r"[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*")
+
+
+def _valid_no_proxy_key(key: str) -> bool:
+    """Whether a NO_PROXY mount key names a host, an IP address or an IP network
+    (URLPattern itself accepts whatever httpx's accepts, including nonsense)."""
     try:
-        URLPattern(key)
-    except (ValueError, InvalidURL):
-        return None
-    return key
+        url = URL(key)
+    except InvalidURL:
+        return False
+    if url.userinfo or "?" in key or "#" in key:
+        return False
+    host = url.raw_host.decode("ascii")
+    if url.path not in ("", "/"):
+        prefix = _PREFIX_RE.fullmatch(url.path)
+        if prefix is None:
+            return False
+        try:
+            ipaddress.ip_network(f"{host}/{prefix.group(1)}", strict=False)
+        except ValueError:
+            return False
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return True
+    if host in ("", "*"):
+        return False
+    name = host[2:] if host.startswith("*.") else host[1:] if host.startswith("*") else host
+    return _NO_PROXY_NAME.fullmatch(name) is not None
 
 
 def get_environment_proxies() -> dict[str, str | None]:
