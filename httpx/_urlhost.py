@@ -55,7 +55,7 @@ def percent_encode(text: str, encoder: re.Pattern[str]) -> str:
     return encoder.sub(_escape_run, text)
 
 
-_IPV4 = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
+_IPV4 = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
 _HOST_ENCODER = percent_encoder(" #/<>?@[]^")
 
 

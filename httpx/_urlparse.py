@@ -327,7 +327,7 @@ _COMMON_URL = re.compile(
     rf"(/[{_chars(_PATH_UNSAFE)}]*)?(?:\?([{_chars(_QUERY_UNSAFE)}]*))?"
     rf"(?:#([{_chars(_FRAGMENT_UNSAFE)}]*))?"
 )
-_DOTTED_QUAD = re.compile(r"[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}")
+_DOTTED_QUAD = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
 
 
 def _parse_common_url(url: str) -> ParseResult | None:

@@ -11,7 +11,6 @@ import pytest
 import trustme
 from cryptography.hazmat.primitives import serialization
 
-import httpx
 from httpx._config import (
     _MAX_SHARED_CONTEXTS,
     DEFAULT_LIMITS,
