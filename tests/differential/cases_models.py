@@ -353,10 +353,74 @@ _BODIES = [
 ]
 
 
+_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "get", "Post", "QUERY"]
+_REQUEST_URLS = [
+    "https://example.org/",
+    "https://example.org/a?b=c",
+    "http://example.org:8080/x y",
+    "https://u:p@example.org/",
+    "/relative?x=1",
+    "https://müller.de/",
+    "https://[::1]/",
+]
+_REQUEST_BODIES = [
+    "",
+    "content=b'abc'",
+    "content='é'",
+    "content=b''",
+    "content=[b'a', b'b']",
+    "data={'a': '1', 'b': ['2', '3']}",
+    "data={'a b': 'c d', 'x': None}",
+    "data={}",
+    "json={'a': [1, 'é']}",
+    "json=None",
+    "json=[]",
+    "json='x'",
+    "files={'f': b'x'}, headers={'Content-Type': 'multipart/form-data; boundary=B'}",
+]
+_REQUEST_PARAMS = [
+    "",
+    "",
+    "params={'q': 'a b'}",
+    "params={}",
+    "params='x=1&x=2'",
+    "params=[('a', None)]",
+]
+_REQUEST_HEADERS = [
+    "",
+    "",
+    "headers={'X-A': '1'}",
+    "headers=[('A', '1'), ('a', '2')]",
+    "headers={'Host': 'other.org'}",
+    "headers={'Content-Length': '9'}",
+    "headers={'Content-Type': 'text/plain'}",
+    "cookies={'s': '1'}",
+]
+
+
+def _request_case(rng: random.Random) -> str:
+    parts = [
+        part
+        for part in (
+            rng.choice(_REQUEST_BODIES),
+            rng.choice(_REQUEST_PARAMS),
+            rng.choice(_REQUEST_HEADERS),
+        )
+        if part
+    ]
+    if "headers=" in "".join(parts[:1]) and any(p.startswith("headers=") for p in parts[1:]):
+        parts = parts[:1] + [p for p in parts[1:] if not p.startswith("headers=")]
+    arguments = ", ".join([repr(rng.choice(_METHODS)), repr(rng.choice(_REQUEST_URLS)), *parts])
+    return f"result = attempt(lambda: describe_request(httpx.Request({arguments})))"
+
+
 def generate(count: int, seed: int) -> list[tuple[str, str]]:
     rng = random.Random(f"models-{seed}")
     cases = []
     for index in range(count):
+        if rng.random() < 0.35:
+            cases.append((f"models-gen-{seed}-{index}", _request_case(rng)))
+            continue
         status = rng.choice(_STATUSES)
         headers = []
         content_type = rng.choice(_CONTENT_TYPES)

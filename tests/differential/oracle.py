@@ -206,12 +206,15 @@ class Report:
     unexpected: list[Difference] = dataclasses.field(default_factory=list)
     stale: list[str] = dataclasses.field(default_factory=list)
     bad_reasons: list[str] = dataclasses.field(default_factory=list)
+    # Cases whose code is wrong (a SyntaxError or NameError in our run): they would
+    # "match" by failing the same way everywhere, and test nothing.
+    broken: list[str] = dataclasses.field(default_factory=list)
     per_module: dict[str, list[int]] = dataclasses.field(default_factory=dict)
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return not self.unexpected and not self.stale and not self.bad_reasons
+        return not self.unexpected and not self.stale and not self.bad_reasons and not self.broken
 
     def summary(self) -> str:
         return (
@@ -221,6 +224,7 @@ class Report:
             f"it differs from 0.28.1, {len(self.expected)} expected differences, "
             f"{len(self.unexpected)} unexpected, {len(self.stale)} stale expectations"
             + (f", {len(self.bad_reasons)} bad reasons" if self.bad_reasons else "")
+            + (f", {len(self.broken)} broken cases" if self.broken else "")
         )
 
     def modules(self) -> str:
@@ -241,6 +245,7 @@ class Report:
         for case_id in self.stale:
             lines.append(f"stale expectation (now the same as httpx): {case_id}")
         lines.extend(self.bad_reasons)
+        lines.extend(self.broken[:limit])
         return "\n".join(lines)
 
 
@@ -348,7 +353,6 @@ def run(
         modules = [m for m in modules if only in m.name]
     items, owner, count_generated = collect(modules, generated, seed)
     preludes = {m.name: m.prelude for m in modules if m.prelude}
-    report = Report(total=len(items), generated=count_generated)
     pythons = {
         "ours": refvenvs.our_python(),
         **{v: refvenvs.reference_python(v) for v in refvenvs.VERSIONS},
@@ -359,8 +363,22 @@ def run(
             for name, py in pythons.items()
         }
         outcomes = {name: future.result() for name, future in futures.items()}
+    report = compare(modules, items, owner, outcomes, compatibility_anchors())
+    report.generated = count_generated
+    report.seconds = time.monotonic() - start
+    return report
+
+
+def compare(
+    modules: Sequence[CaseModule],
+    items: Sequence[WorkItem],
+    owner: dict[str, CaseModule],
+    outcomes: dict[str, dict[str, Outcome]],
+    anchors: set[str],
+) -> Report:
+    """Compare our outcomes ("ours") with the references' ("0.28.1", "0.29.0")."""
+    report = Report(total=len(items))
     ours, ref028, ref029 = outcomes["ours"], outcomes["0.28.1"], outcomes["0.29.0"]
-    anchors = compatibility_anchors()
     for module in modules:
         for case_id, listed_reason in module.expected.items():
             problem = reason_problem(listed_reason, anchors)
@@ -372,6 +390,8 @@ def run(
         counts = report.per_module.setdefault(module.name, [0, 0])
         counts[0] += 1
         mine, ref, ref_029 = ours[case_id], ref028[case_id], ref029[case_id]
+        if mine.get("raised") in ("SyntaxError", "NameError"):
+            report.broken.append(f"broken case {case_id}: {mine.get('traceback', mine)}")
         listed = module.expected.get(case_id)
         same = _key(mine) == _key(ref)
         if not same and _key(ref) != _key(ref_029) and _key(mine) == _key(ref_029):
@@ -397,7 +417,6 @@ def run(
             report.unexpected.append(diff)
         else:
             report.expected.append(diff)
-    report.seconds = time.monotonic() - start
     return report
 
 

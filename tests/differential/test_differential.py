@@ -122,3 +122,41 @@ def test_worker_preludes_and_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
     assert outcomes["helper"]["repr"] == "42"
     assert outcomes["slow"]["raised"] == "CaseTimeout"
     assert outcomes["after"]["repr"] == "'still running'"
+
+
+def _outcome(value: str) -> oracle.Outcome:
+    return {"type": "str", "repr": repr(value), "str": value, "warnings": []}
+
+
+def test_compare_sorts_every_case_out() -> None:
+    reason = "deliberate: docs/compatibility.md#known"
+    module = oracle.CaseModule(
+        name="cases_fake",
+        cases=[],
+        generate=None,
+        expected={"listed": reason, "stale": reason},
+        classify=lambda case_id, code, ours, ref: reason if case_id == "classified" else None,
+    )
+    ids = ["same", "fixed-in-029", "listed", "stale", "classified", "unexpected", "broken"]
+    items: list[oracle.WorkItem] = [(case_id, "result = ...", None) for case_id in ids]
+    ours = {case_id: _outcome("new") for case_id in ids}
+    ref028 = {case_id: _outcome("old") for case_id in ids}
+    ref029 = dict(ref028, **{"fixed-in-029": _outcome("new")})
+    for same in ("same", "stale"):
+        ref028[same] = ref029[same] = _outcome("new")
+    ours["broken"] = {"raised": "NameError", "message": "x", "traceback": "...", "warnings": []}
+    report = oracle.compare(
+        [module],
+        items,
+        {case_id: module for case_id in ids},
+        {"ours": ours, "0.28.1": ref028, "0.29.0": ref029},
+        {"known"},
+    )
+    assert (report.matched, report.matched_029) == (2, 1)
+    assert [diff.case_id for diff in report.expected] == ["listed", "classified"]
+    assert [diff.case_id for diff in report.unexpected] == ["unexpected", "broken"]
+    assert report.stale == ["stale"]
+    assert len(report.broken) == 1 and not report.bad_reasons
+    assert not report.ok
+    assert "1 stale expectations" in report.summary()
+    assert "broken cases" in report.summary()
