@@ -33,9 +33,10 @@ def _encode_name(name: typing.Any, encoding: str | None) -> bytes:
     if isinstance(name, bytes):
         raw = name
     elif isinstance(name, str):
-        if not name.isascii():
-            raise _invalid_name(name)
-        raw = name.encode(encoding or "ascii")
+        try:
+            raw = name.encode(encoding or "ascii")
+        except UnicodeEncodeError:
+            raise _invalid_name(name) from None
     else:
         # What httpx 0.28 raises, from its `name.encode(...)`.
         raise AttributeError(f"{type(name).__name__!r} object has no attribute 'encode'")
@@ -90,7 +91,10 @@ def _encode_text_value(value: str) -> bytes:
 
 
 def _pick_encoding(items: list[tuple[bytes, bytes, bytes]]) -> str:
-    for encoding in ("ascii", "utf-8"):
+    # The common case first, without decoding: every byte is ASCII.
+    if all(raw_key.isascii() and value.isascii() for raw_key, _, value in items):
+        return "ascii"
+    for encoding in ("utf-8",):
         try:
             for raw_key, _, value in items:
                 raw_key.decode(encoding)
@@ -215,7 +219,7 @@ class Headers(typing.MutableMapping[str, str]):
 
     def __getitem__(self, key: str) -> str:
         lookup = key.lower().encode(self.encoding)
-        encoding = self.encoding
+        encoding = typing.cast(str, self._encoding)  # (set by the line above)
         values = [value.decode(encoding) for _, k, value in self._list if k == lookup]
         if not values:
             raise KeyError(key)
@@ -250,7 +254,10 @@ class Headers(typing.MutableMapping[str, str]):
 
     def __contains__(self, key: typing.Any) -> bool:
         lookup = key.lower().encode(self.encoding)
-        return any(k == lookup for _, k, _ in self._list)
+        for _, k, _ in self._list:
+            if k == lookup:
+                return True
+        return False
 
     def __iter__(self) -> Iterator[typing.Any]:
         return iter(self.keys())
