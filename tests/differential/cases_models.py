@@ -290,6 +290,14 @@ _STREAMING = [
     "r = httpx.Response(302, headers={'Location': '/x'}, request=REQUEST)\ntry:\n    r.raise_for_status()\nexcept httpx.HTTPStatusError as exc:\n    result = str(exc)",
     "r = httpx.Response(200, content=b'[1, 2]', request=REQUEST)\nresult = r.json(parse_int=str)",
     "result = httpx.Response(200, content=b'x', request=REQUEST) == httpx.Response(200, content=b'x', request=REQUEST)",
+    "r = httpx.Response(200, content=b'abcdef', request=REQUEST)\n"
+    "result = attempt(lambda: list(r.iter_bytes(chunk_size=-2)))",
+    "r = httpx.Response(200, content=chunks(b'abc', b'def'), request=REQUEST)\n"
+    "result = attempt(lambda: list(r.iter_bytes(chunk_size=-2)))",
+    "r = httpx.Response(200, content=b'abcdef', request=REQUEST)\n"
+    "result = attempt(lambda: list(r.iter_bytes(chunk_size=1.5)))",
+    "r = httpx.Response(200, content=b'abcdef', request=REQUEST)\n"
+    "result = attempt(lambda: list(r.iter_text(chunk_size=-2)))",
 ]
 _add("streaming", _STREAMING)
 
@@ -449,7 +457,13 @@ _BYTES_LIKE = (
     "a bytearray or memoryview body is sent as bytes; httpx 0.28 iterates it as ints and "
     "fails: docs/compatibility.md#bytearray-and-memoryview-bodies"
 )
+_NEGATIVE_CHUNKS = (
+    "a negative chunk_size raises ValueError where httpx 0.28 raises IndexError: "
+    "docs/compatibility.md#negative-chunk-sizes"
+)
 EXPECTED: dict[str, str] = {
+    "streaming-36": _NEGATIVE_CHUNKS,
+    "streaming-38": _NEGATIVE_CHUNKS,
     "request-18": _BYTES_LIKE,
     "request-19": _BYTES_LIKE,
     "request-more-4": (
