@@ -625,7 +625,7 @@ class Response:
     def close(self) -> None:
         """Close the response and release the connection. Idempotent."""
         if not isinstance(self.stream, SyncByteStream):
-            raise RuntimeError("Attempted to call an sync close on an async stream.")
+            raise RuntimeError("Attempted to call a sync close on an async stream.")
         if not self.is_closed:
             self.is_closed = True
             with request_context(request=self._request):

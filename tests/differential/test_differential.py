@@ -145,6 +145,11 @@ def test_compare_sorts_every_case_out() -> None:
     for same in ("same", "stale"):
         ref028[same] = ref029[same] = _outcome("new")
     ours["broken"] = {"raised": "NameError", "message": "x", "traceback": "...", "warnings": []}
+    # Where 0.29.0 differs, matching 0.28.1 is not enough.
+    ids.append("only-028")
+    items.append(("only-028", "result = ...", None))
+    ours["only-028"] = ref028["only-028"] = _outcome("old")
+    ref029["only-028"] = _outcome("fixed")
     report = oracle.compare(
         [module],
         items,
@@ -154,7 +159,7 @@ def test_compare_sorts_every_case_out() -> None:
     )
     assert (report.matched, report.matched_029) == (2, 1)
     assert [diff.case_id for diff in report.expected] == ["listed", "classified"]
-    assert [diff.case_id for diff in report.unexpected] == ["unexpected", "broken"]
+    assert [diff.case_id for diff in report.unexpected] == ["unexpected", "broken", "only-028"]
     assert report.stale == ["stale"]
     assert len(report.broken) == 1 and not report.bad_reasons
     assert not report.ok
