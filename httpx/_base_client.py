@@ -460,6 +460,10 @@ def _header_names(names: typing.Iterable[str] | None) -> frozenset[str]:
         headers = Headers([(name, "") for name in names])
     except LocalProtocolError as exc:
         raise ValueError(f"Invalid name in sensitive_headers: {exc}") from None
+    except AttributeError:  # (what Headers raises for a name that is not str or bytes)
+        raise TypeError(
+            f"sensitive_headers must be an iterable of header names (str), got {names!r}"
+        ) from None
     return frozenset(headers.keys())
 
 

@@ -278,14 +278,14 @@ def transport_ssl_context(
 # ---------------------------------------------------------------------------------------
 
 
-def _check_seconds(value: object, name: str) -> float | None:
+def _check_total(value: object) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"Timeout value {name!r} must be a number or None, not {value!r}")
+        raise TypeError(f"Timeout value 'total' must be a number or None, not {value!r}")
     if math.isnan(value) or value < 0:
-        raise ValueError(f"Timeout value {name!r} must be >= 0 or None, not {value!r}")
-    # An infinite timeout means "no timeout"; sockets reject inf, so store None.
+        raise ValueError(f"Timeout value 'total' must be >= 0 or None, not {value!r}")
+    # An infinite deadline means "no deadline".
     return None if math.isinf(value) else value
 
 
@@ -296,18 +296,24 @@ class Timeout:
     Timeout(10.0, connect=60.0)      # 60s to connect, 10s for the others
     Timeout(None)                    # no timeouts
     Timeout((5.0, 10.0, 10.0, 1.0))  # (connect, read, write, pool)
+    Timeout((5.0, 10.0))             # (connect, read); no write or pool timeout
     Timeout(connect=1, read=2, write=3, pool=4)
     Timeout(10.0, total=30.0)        # and at most 30s for the whole request
 
-    The four phase timeouts bound each single operation (a server that sends one byte
-    every second never trips a 5 s read timeout). `total` bounds the whole request:
-    waiting for a pooled connection, connecting, sending, every redirect and auth
-    round-trip, and reading the body (for a streamed response, until the body has been
-    read). When it runs out, the timeout exception of the step that was running is raised
-    (`PoolTimeout`, `ConnectTimeout`, `WriteTimeout` or `ReadTimeout`). `total` is our
-    addition to httpx 0.28; ``None`` (the default) keeps 0.28's behaviour.
+    Values are kept as given, as httpx does. The four phase timeouts bound each single
+    operation (a server that sends one byte every second never trips a 5 s read
+    timeout). `total` bounds the whole request: waiting for a pooled connection,
+    connecting, sending, every redirect and auth round-trip, and reading the body (for a
+    streamed response, until the body has been read). When it runs out, the timeout
+    exception of the step that was running is raised (`PoolTimeout`, `ConnectTimeout`,
+    `WriteTimeout` or `ReadTimeout`). `total` is our addition to httpx 0.28; ``None``
+    (the default) keeps 0.28's behaviour.
     """
 
+    connect: float | None
+    read: float | None
+    write: float | None
+    pool: float | None
     total: float | None
 
     def __init__(
@@ -320,44 +326,36 @@ class Timeout:
         pool: None | float | UnsetType = UNSET,
         total: None | float = None,
     ) -> None:
-        overrides = {"connect": connect, "read": read, "write": write, "pool": pool}
-        given = {name: value for name, value in overrides.items() if value is not UNSET}
+        values: tuple[typing.Any, ...]
         if isinstance(timeout, Timeout):
-            if given:
-                raise ValueError(
-                    "httpx.Timeout(<Timeout>) cannot be combined with per-phase overrides; "
-                    f"got {', '.join(given)}"
-                )
-            values: dict[str, object] = dict(timeout.as_dict())
+            # httpx 0.28 checks this with `assert`.
+            if not all(value is UNSET for value in (connect, read, write, pool)):
+                raise AssertionError()
+            values = (timeout.connect, timeout.read, timeout.write, timeout.pool)
             if total is None:
-                # Copying a Timeout keeps its total unless a new one is given.
-                total = timeout.total
+                total = timeout.total  # A copy keeps its total unless a new one is given.
         elif isinstance(timeout, tuple):
-            if given:
-                raise ValueError(
-                    "httpx.Timeout(<tuple>) cannot be combined with per-phase overrides; "
-                    f"got {', '.join(given)}"
-                )
-            if len(timeout) != 4:
-                raise ValueError(
-                    "A timeout tuple must have four items (connect, read, write, pool), "
-                    f"got {len(timeout)}"
-                )
-            values = dict(zip(("connect", "read", "write", "pool"), timeout, strict=True))
-        elif len(given) == 4:
-            values = dict(given)
-        elif isinstance(timeout, UnsetType):
-            raise ValueError(
-                "httpx.Timeout must either include a default, or set all four parameters "
-                "explicitly."
+            # (connect, read), (connect, read, write) or (connect, read, write, pool); as
+            # in httpx, the per-phase keyword arguments are then ignored.
+            values = (
+                timeout[0],
+                timeout[1],
+                None if len(timeout) < 3 else timeout[2],
+                None if len(timeout) < 4 else timeout[3],
             )
+        elif not any(value is UNSET for value in (connect, read, write, pool)):
+            values = (connect, read, write, pool)
         else:
-            values = {name: given.get(name, timeout) for name in overrides}
-        self.connect = _check_seconds(values["connect"], "connect")
-        self.read = _check_seconds(values["read"], "read")
-        self.write = _check_seconds(values["write"], "write")
-        self.pool = _check_seconds(values["pool"], "pool")
-        self.total = _check_seconds(total, "total")
+            if isinstance(timeout, UnsetType):
+                raise ValueError(
+                    "httpx.Timeout must either include a default, or set all "
+                    "four parameters explicitly."
+                )
+            values = tuple(
+                timeout if value is UNSET else value for value in (connect, read, write, pool)
+            )
+        self.connect, self.read, self.write, self.pool = values
+        self.total = _check_total(total)
 
     def as_dict(self) -> dict[str, float | None]:
         """The request's ``timeout`` extension: "total" appears only when it is set, so
@@ -388,7 +386,7 @@ class Timeout:
     def __repr__(self) -> str:
         class_name = self.__class__.__name__
         total = "" if self.total is None else f", total={self.total}"
-        if self.connect == self.read == self.write == self.pool:
+        if len({self.connect, self.read, self.write, self.pool}) == 1:
             return f"{class_name}(timeout={self.connect}{total})"
         return (
             f"{class_name}(connect={self.connect}, read={self.read}, "
@@ -396,18 +394,8 @@ class Timeout:
         )
 
 
-def _check_count(value: object, name: str, minimum: int) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"Limits {name} must be an int or None, not {value!r}")
-    if value < minimum:
-        raise ValueError(f"Limits {name} must be >= {minimum} or None, not {value!r}")
-    return value
-
-
 class Limits:
-    """Connection pool limits.
+    """Connection pool limits (kept as given, as httpx does).
 
     max_connections: maximum number of concurrent connections (None: no limit).
     max_keepalive_connections: idle connections kept for reuse (None: no limit).
@@ -421,19 +409,8 @@ class Limits:
         max_keepalive_connections: int | None = None,
         keepalive_expiry: float | None = 5.0,
     ) -> None:
-        # A pool allowed zero connections could never send a request.
-        self.max_connections = _check_count(max_connections, "max_connections", 1)
-        self.max_keepalive_connections = _check_count(
-            max_keepalive_connections, "max_keepalive_connections", 0
-        )
-        if keepalive_expiry is not None and (
-            isinstance(keepalive_expiry, bool)
-            or not isinstance(keepalive_expiry, (int, float))
-            or not keepalive_expiry >= 0
-        ):
-            raise ValueError(
-                f"Limits keepalive_expiry must be a number >= 0 or None, not {keepalive_expiry!r}"
-            )
+        self.max_connections = max_connections
+        self.max_keepalive_connections = max_keepalive_connections
         self.keepalive_expiry = keepalive_expiry
 
     def __eq__(self, other: typing.Any) -> bool:
@@ -465,8 +442,8 @@ _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 class Proxy:
     """A proxy server: its URL, credentials, extra headers and (for https://) TLS context.
 
-    Credentials in the URL (``http://user:pass@proxy:3128``) move to `.auth` and are
-    removed from `.url`, so the URL can be logged safely.
+    Credentials in the URL (``http://user:pass@proxy:3128``) move to `.auth` (in place of
+    any `auth=`) and are removed from `.url`, so the URL can be logged safely.
     """
 
     def __init__(
@@ -478,41 +455,16 @@ class Proxy:
         headers: HeaderTypes | None = None,
     ) -> None:
         url = URL(url)
+        headers = Headers(headers)
         if url.scheme not in _PROXY_SCHEMES:
-            raise ValueError(
-                f"Unknown scheme for proxy URL {url!r}: expected one of "
-                f"{', '.join(s + '://' for s in _PROXY_SCHEMES)}"
-            )
-        if not url.host:
-            raise ValueError(f"Proxy URL {url!r} has no host")
-        if ssl_context is not None:
-            if not isinstance(ssl_context, ssl.SSLContext):
-                raise TypeError(
-                    f"Proxy ssl_context must be an ssl.SSLContext, not {type(ssl_context)}"
-                )
-            if url.scheme != "https":
-                # httpcore would refuse it for http://, and SOCKS has no TLS to the proxy.
-                raise ValueError(
-                    f"Proxy ssl_context is only used with https:// proxy URLs, not {url.scheme}://"
-                )
-        if auth is not None:
-            if (
-                not isinstance(auth, tuple)
-                or len(auth) != 2
-                or not all(isinstance(part, str) for part in auth)
-            ):
-                raise TypeError("Proxy auth must be a (username, password) tuple of str")
+            raise ValueError(f"Unknown scheme for proxy URL {url!r}")
         if url.username or url.password:
-            url_auth = (url.username, url.password)
-            if auth is not None and auth != url_auth:
-                raise ValueError(
-                    "Proxy credentials given both in the URL and as auth=...; use one of them"
-                )
-            auth = url_auth
+            # Remove any auth credentials from the URL.
+            auth = (url.username, url.password)
             url = url.copy_with(username=None, password=None)
         self.url = url
         self.auth = auth
-        self.headers = Headers(headers)
+        self.headers = headers
         self.ssl_context = ssl_context
 
     @property

@@ -12,7 +12,7 @@ import ipaddress
 import re
 import typing
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from http import cookiejar
 from http.client import HTTPResponse
 from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
@@ -38,16 +38,16 @@ _FORBIDDEN_IN_NAME = re.compile("[\x00-\x20\x7f;=\x85\u2028\u2029]")
 
 
 def _check_cookie(name: object, value: object) -> None:
-    if not isinstance(name, str):
-        raise TypeError(f"Cookie names must be str, not {type(name).__name__}")
-    if not isinstance(value, str):
-        raise TypeError(f"Cookie {name!r}: values must be str, not {type(value).__name__}")
-    if not name or _FORBIDDEN_IN_NAME.search(name) or not _encodable(name):
+    # Names and values that are not str are kept as they are, as in httpx (where the
+    # standard library's jar then fails to send an int value); str ones must be sendable.
+    if isinstance(name, str) and (
+        not name or _FORBIDDEN_IN_NAME.search(name) or not _encodable(name)
+    ):
         raise ValueError(
             f"Invalid cookie name {name!r}: names must be non-empty and must not contain "
             "CR, LF, NUL or other control characters, whitespace, ';' or '='"
         )
-    if _FORBIDDEN_IN_VALUE.search(value) or not _encodable(value):
+    if isinstance(value, str) and (_FORBIDDEN_IN_VALUE.search(value) or not _encodable(value)):
         raise ValueError(
             f"Invalid value for cookie {name!r}: values must not contain CR, LF or NUL, "
             "other control characters or ';'"
@@ -131,29 +131,23 @@ class Cookies(typing.MutableMapping[str, str]):
     """
 
     def __init__(self, cookies: CookieTypes | None = None) -> None:
-        if isinstance(cookies, CookieJar):
-            # Shared, not copied: the caller keeps seeing the cookies we store.
-            self.jar = cookies
-            return
-        self.jar = _new_jar()
-        if cookies is None:
-            return
-        if isinstance(cookies, Cookies):
+        if cookies is None or isinstance(cookies, dict):
+            self.jar = _new_jar()
+            if isinstance(cookies, dict):
+                for name, value in cookies.items():
+                    self.set(name, value)
+        elif isinstance(cookies, list):
+            self.jar = _new_jar()
+            for name, value in cookies:
+                self.set(name, value)
+        elif isinstance(cookies, Cookies):
+            self.jar = _new_jar()
             for cookie in cookies.jar:
                 self.jar.set_cookie(cookie)
-        elif isinstance(cookies, Mapping):
-            for name, value in cookies.items():
-                self.set(name, value)
-        elif isinstance(cookies, (list, tuple)):
-            for pair in cookies:
-                if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-                    raise TypeError(f"Cookie items must be (name, value) pairs, got {pair!r}")
-                self.set(pair[0], pair[1])
         else:
-            raise TypeError(
-                "cookies must be a dict, a list of (name, value) pairs, a Cookies instance "
-                f"or an http.cookiejar.CookieJar, not {type(cookies).__name__}"
-            )
+            # A CookieJar, shared and not copied: the caller keeps seeing the cookies we
+            # store. (httpx takes anything else as a jar too.)
+            self.jar = cookies
 
     def extract_cookies(self, response: Response) -> None:
         """Store the cookies that `response` sets (Set-Cookie), for its request's URL."""
@@ -179,8 +173,6 @@ class Cookies(typing.MutableMapping[str, str]):
     def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
         """Set a cookie. With no domain it is sent to every host."""
         _check_cookie(name, value)
-        if not isinstance(domain, str) or not isinstance(path, str):
-            raise TypeError("Cookie domain and path must be str")
         cookie = Cookie(
             version=0,
             name=name,
@@ -188,7 +180,7 @@ class Cookies(typing.MutableMapping[str, str]):
             port=None,
             port_specified=False,
             domain=domain,
-            domain_specified=bool(domain),
+            domain_specified=domain != "",
             domain_initial_dot=domain.startswith("."),
             path=path,
             path_specified=bool(path),
@@ -223,14 +215,10 @@ class Cookies(typing.MutableMapping[str, str]):
         Raises `CookieConflict` if several cookies match with different values.
         """
         value: str | None = None
-        found = False
         for cookie in self._matching(name, domain, path):
-            if found and cookie.value != value:
-                raise CookieConflict(
-                    f"Multiple cookies exist with name={name}: pass domain= and/or path= "
-                    "to choose one"
-                )
-            value, found = cookie.value, True
+            if value is not None:
+                raise CookieConflict(f"Multiple cookies exist with name={name}")
+            value = cookie.value
         return default if value is None else value
 
     def delete(self, name: str, domain: str | None = None, path: str | None = None) -> None:
@@ -245,21 +233,17 @@ class Cookies(typing.MutableMapping[str, str]):
                 pass
 
     def clear(self, domain: str | None = None, path: str | None = None) -> None:
-        """Delete all cookies, or only those of `domain` and/or `path`."""
-        if domain is None and path is None:
-            self.jar.clear()
-            return
-        doomed = [
-            cookie
-            for cookie in self.jar
-            if (domain is None or cookie.domain == domain)
-            and (path is None or cookie.path == path)
-        ]
-        for cookie in doomed:
-            try:
-                self.jar.clear(cookie.domain, cookie.path, cookie.name)
-            except KeyError:  # pragma: no cover - removed concurrently
-                pass
+        """Delete all cookies, or only those of `domain` (and `path` in it).
+
+        As `http.cookiejar.CookieJar.clear`, raises KeyError if there are none.
+        """
+        args: list[str] = []
+        if domain is not None:
+            args.append(domain)
+        if path is not None:
+            assert domain is not None
+            args.append(path)
+        self.jar.clear(*args)
 
     def update(self, cookies: CookieTypes | None = None) -> None:  # type: ignore[override]
         """Add cookies from a dict, list of pairs, Cookies or CookieJar."""

@@ -215,7 +215,8 @@ class StreamConsumed(StreamError):
             "Attempted to read or stream some content, but the content has "
             "already been streamed. For requests, this could be due to passing "
             "a generator as request content, and then receiving a redirect "
-            "response or a secondary request as part of an authentication flow. "
+            "response or a secondary request as part of an authentication flow."
+            # (No space here: httpx 0.28's message reads "flow.For responses".)
             "For responses, this could be due to attempting to stream the response "
             "content more than once."
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 
 from ._exceptions import LocalProtocolError
 from ._types import HeaderTypes
@@ -12,7 +12,7 @@ from ._types import HeaderTypes
 __all__ = ["SENSITIVE_HEADERS", "UNSENDABLE_IN_TEXT_VALUE", "Headers"]
 
 # Masked in repr() so that credentials do not end up in logs and tracebacks.
-SENSITIVE_HEADERS = frozenset({b"authorization", b"proxy-authorization"})
+SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization"})
 
 # RFC 9110 section 5.1: a field name is a token (section 5.6.2). Anything else cannot be
 # sent: h11 would refuse it only once the connection is open, and a name holding ":" or
@@ -29,16 +29,17 @@ _FORBIDDEN_IN_TEXT_VALUE = re.compile("[\x85\u2028\u2029]")
 UNSENDABLE_IN_TEXT_VALUE = re.compile("[\x00\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 
 
-def _encode_name(name: str | bytes) -> bytes:
-    if isinstance(name, str):
+def _encode_name(name: typing.Any, encoding: str | None) -> bytes:
+    if isinstance(name, bytes):
+        raw = name
+    elif isinstance(name, str):
         try:
-            raw = name.encode("ascii")
+            raw = name.encode(encoding or "ascii")
         except UnicodeEncodeError:
             raise _invalid_name(name) from None
-    elif isinstance(name, bytes):
-        raw = name
     else:
-        raise TypeError(f"Header name must be str or bytes, not {type(name)}")
+        # What httpx 0.28 raises, from its `name.encode(...)`.
+        raise AttributeError(f"{type(name).__name__!r} object has no attribute 'encode'")
     if _VALID_NAME.fullmatch(raw) is None:
         raise _invalid_name(raw)
     return raw
@@ -54,14 +55,16 @@ def _invalid_name(name: str | bytes) -> LocalProtocolError:
     )
 
 
-def _encode_value(value: str | bytes) -> bytes:
-    if isinstance(value, str):
-        try:
-            raw = value.encode("ascii")
-        except UnicodeEncodeError:
-            raw = _encode_text_value(value)
-    elif isinstance(value, bytes):
+def _encode_value(value: str | bytes, encoding: str | None) -> bytes:
+    if isinstance(value, bytes):
         raw = value
+    elif isinstance(value, str):
+        try:
+            raw = value.encode(encoding or "ascii")
+        except UnicodeEncodeError:
+            if encoding not in (None, "ascii"):
+                raise
+            raw = _encode_text_value(value)
     else:
         raise TypeError(f"Header value must be str or bytes, not {type(value)}")
     if _FORBIDDEN_IN_VALUE.search(raw) is not None:
@@ -69,8 +72,7 @@ def _encode_value(value: str | bytes) -> bytes:
             f"Invalid header value {raw!r}: header values must not contain CR, LF or NUL "
             "characters, nor other line breaks."
         )
-    # Leading and trailing whitespace is not part of a field value (RFC 9110 section 5.5).
-    return raw.strip(b" \t")
+    return raw
 
 
 def _encode_text_value(value: str) -> bytes:
@@ -89,7 +91,10 @@ def _encode_text_value(value: str) -> bytes:
 
 
 def _pick_encoding(items: list[tuple[bytes, bytes, bytes]]) -> str:
-    for encoding in ("ascii", "utf-8"):
+    # The common case first, without decoding: every byte is ASCII.
+    if all(raw_key.isascii() and value.isascii() for raw_key, _, value in items):
+        return "ascii"
+    for encoding in ("utf-8",):
         try:
             for raw_key, _, value in items:
                 raw_key.decode(encoding)
@@ -102,10 +107,13 @@ def _pick_encoding(items: list[tuple[bytes, bytes, bytes]]) -> str:
 
 
 class Headers(typing.MutableMapping[str, str]):
-    """HTTP headers, as a case-insensitive multi-dict.
+    """HTTP headers, as a case-insensitive multi-dict (the behaviour of httpx 0.28).
 
     Stored as a list of (raw name, lower-cased name, value) byte triples, so that the
-    wire form is available without re-encoding and lookups need no case folding.
+    wire form is available without re-encoding and lookups need no case folding. Names
+    and values are decoded with `encoding`: the one given, else the first of ascii,
+    utf-8 and iso-8859-1 that decodes every field, worked out when first needed and
+    then kept (as httpx does).
 
     Beyond httpx 0.28: `headers | other` (`other` any mapping, list of pairs or
     `Headers`) is a new `Headers` in which, as with `dict | dict`, the right side wins:
@@ -119,33 +127,19 @@ class Headers(typing.MutableMapping[str, str]):
 
     def __init__(self, headers: HeaderTypes | None = None, encoding: str | None = None) -> None:
         self._list = []
-        self._encoding = encoding
-        if headers is None:
-            return
         if isinstance(headers, Headers):
             self._list = list(headers._list)
-            if encoding is None:
-                self._encoding = headers._encoding
-            return
-        pairs: typing.Iterable[tuple[str | bytes, str | bytes]]
-        if isinstance(headers, Mapping):
-            pairs = headers.items()
-        elif isinstance(headers, Sequence) and not isinstance(headers, (str, bytes)):
-            pairs = headers
-        else:
-            raise TypeError(
-                f"Headers must be a mapping or a list of (name, value) pairs, not {type(headers)}"
-            )
-        append = self._list.append
-        for pair in pairs:
-            try:
-                key, value = pair
-            except (TypeError, ValueError):
-                raise TypeError(
-                    f"Header items must be (name, value) pairs, got {pair!r}"
-                ) from None
-            raw_key = _encode_name(key)
-            append((raw_key, raw_key.lower(), _encode_value(value)))
+        elif isinstance(headers, Mapping):
+            append = self._list.append
+            for key, value in headers.items():
+                raw_key = _encode_name(key, encoding)
+                append((raw_key, raw_key.lower(), _encode_value(value, encoding)))
+        elif headers is not None:
+            append = self._list.append
+            for key, value in headers:
+                raw_key = _encode_name(key, encoding)
+                append((raw_key, raw_key.lower(), _encode_value(value, encoding)))
+        self._encoding = encoding
 
     @classmethod
     def _from_trusted(cls, raw: typing.Iterable[tuple[bytes, bytes]]) -> Headers:
@@ -210,12 +204,9 @@ class Headers(typing.MutableMapping[str, str]):
 
     def get_list(self, key: str, split_commas: bool = False) -> list[str]:
         """All values of a header, optionally splitting comma-separated lists."""
-        lookup = _lookup_key(key)
-        raw_values = [value for _, k, value in self._list if k == lookup]
-        if not raw_values:
-            return []  # (without working out the encoding of every field)
+        lookup = key.lower().encode(self.encoding)
         encoding = self.encoding
-        values = [value.decode(encoding) for value in raw_values]
+        values = [value.decode(encoding) for _, k, value in self._list if k == lookup]
         if not split_commas:
             return values
         return [item.strip() for value in values for item in value.split(",")]
@@ -227,24 +218,30 @@ class Headers(typing.MutableMapping[str, str]):
             if key in self:
                 self.pop(key)
         self._list.extend(other._list)
-        self._encoding = self._encoding if other._encoding is None else other._encoding
 
     def copy(self) -> Headers:
         """An independent copy."""
-        return Headers(self)
+        return Headers(self, encoding=self.encoding)
 
     def __getitem__(self, key: str) -> str:
-        lookup = _lookup_key(key)
-        raw_values = [value for _, k, value in self._list if k == lookup]
-        if not raw_values:
+        lookup = key.lower().encode(self.encoding)
+        encoding = typing.cast(str, self._encoding)  # (set by the line above)
+        values = [value.decode(encoding) for _, k, value in self._list if k == lookup]
+        if not values:
             raise KeyError(key)
-        encoding = self.encoding
-        return ", ".join([value.decode(encoding) for value in raw_values])
+        return ", ".join(values)
 
     def __setitem__(self, key: str, value: str) -> None:
         """Set a header, replacing any existing values, in place of the first of them."""
-        raw_key = _encode_name(key)
-        raw_value = _encode_value(value)
+        if not isinstance(key, str) or not isinstance(value, str):
+            wrong = key if not isinstance(key, str) else value
+            # What httpx 0.28 raises, from its `.encode(...)`.
+            raise AttributeError(f"{type(wrong).__name__!r} object has no attribute 'encode'")
+        encoding = self._encoding or "utf-8"
+        raw_key = _encode_name(key, encoding)
+        raw_value = _encode_value(value, encoding)
+        if self._encoding == "ascii" and not raw_value.isascii():
+            self._encoding = None  # (a value only we accept: see _encode_value)
         lookup = raw_key.lower()
         found = [i for i, (_, k, _) in enumerate(self._list) if k == lookup]
         for index in reversed(found[1:]):
@@ -253,33 +250,31 @@ class Headers(typing.MutableMapping[str, str]):
             self._list[found[0]] = (raw_key, lookup, raw_value)
         else:
             self._list.append((raw_key, lookup, raw_value))
-        if self._encoding == "ascii" and not raw_value.isascii():
-            self._encoding = None
 
     def __delitem__(self, key: str) -> None:
-        lookup = _lookup_key(key)
+        lookup = key.lower().encode(self.encoding)
         kept = [item for item in self._list if item[1] != lookup]
         if len(kept) == len(self._list):
             raise KeyError(key)
         self._list = kept
 
     def __contains__(self, key: typing.Any) -> bool:
-        try:
-            lookup = _lookup_key(key)
-        except TypeError:
-            return False
-        return any(k == lookup for _, k, _ in self._list)
+        lookup = key.lower().encode(self.encoding)
+        for _, k, _ in self._list:
+            if k == lookup:
+                return True
+        return False
 
     def __iter__(self) -> Iterator[typing.Any]:
         return iter(self.keys())
 
     def __len__(self) -> int:
-        return len(self.keys())
+        return len(self._list)
 
     def __eq__(self, other: typing.Any) -> bool:
         try:
             other_headers = Headers(other)
-        except (TypeError, ValueError, LocalProtocolError):
+        except (ValueError, LocalProtocolError):
             return False
         mine = sorted((key, value) for _, key, value in self._list)
         theirs = sorted((key, value) for _, key, value in other_headers._list)
@@ -313,14 +308,11 @@ class Headers(typing.MutableMapping[str, str]):
     def __repr__(self) -> str:
         class_name = self.__class__.__name__
         encoding = self.encoding
+        encoding_str = "" if encoding == "ascii" else f", encoding={encoding!r}"
         items = [
-            (
-                key.decode(encoding),
-                "[secure]" if key in SENSITIVE_HEADERS else value.decode(encoding),
-            )
-            for _, key, value in self._list
+            (key, "[secure]" if key in SENSITIVE_HEADERS else value)
+            for key, value in self.multi_items()
         ]
-        encoding_str = "" if self._encoding in (None, "ascii") else f", encoding={encoding!r}"
         as_dict = dict(items)
         if len(as_dict) == len(items):
             return f"{class_name}({as_dict!r}{encoding_str})"
@@ -335,15 +327,3 @@ def _merged(left: Headers, right: Headers) -> Headers:
     # from the merged bytes (a cached "ascii" of one side may not fit the other's).
     merged._encoding = left._encoding if left._encoding == right._encoding else None
     return merged
-
-
-def _lookup_key(key: str | bytes) -> bytes:
-    if isinstance(key, str):
-        try:
-            return key.encode("ascii").lower()
-        except UnicodeEncodeError:
-            # Names are ASCII tokens, so this matches nothing; it must not raise either.
-            return key.encode("utf-8", "surrogatepass").lower()
-    if isinstance(key, bytes):
-        return key.lower()
-    raise TypeError(f"Header names must be str or bytes, not {type(key)}")

@@ -54,27 +54,35 @@ MAX_DECODED_SIZE_EXTENSION = "max_decoded_size"
 
 _LINK_SEPARATOR = re.compile(r", *<")
 _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+_STATUS_KINDS = {
+    1: "Informational response",
+    3: "Redirect response",
+    4: "Client error",
+    5: "Server error",
+}
 _COMMON_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def _normalize_method(method: str | bytes) -> str:
-    """The upper-cased method; it must be a token (RFC 9110 section 9.1)."""
+    """The upper-cased method (bytes stay bytes, as in httpx); it must be a token (RFC
+    9110 section 9.1)."""
     if isinstance(method, str):
         if method in _COMMON_METHODS:
             return method
+        text = method
     elif isinstance(method, bytes):
-        method = method.decode("latin-1")
+        text = method.decode("latin-1")
     else:
-        raise TypeError(f"Request method must be str, not {type(method)}")
-    if _METHOD.fullmatch(method) is None:
+        return method.upper()  # (httpx's AttributeError for other types)
+    if _METHOD.fullmatch(text) is None:
         # Caught here rather than by the transport after it has connected; a space or a
         # CR LF in the method would also rewrite the request line.
         raise LocalProtocolError(
             f"Invalid HTTP method {method!r}: a method must be a token (RFC 9110 section "
             "9.1), made of ASCII letters, digits and !#$%&'*+-.^_`|~ only."
         )
-    return method.upper()
+    return method.upper()  # type: ignore[return-value]
 
 
 class Request:
@@ -88,7 +96,7 @@ class Request:
     Args:
         method: The HTTP method, such as `"GET"` (upper-cased).
         url: The URL, as a string or `httpx.URL`.
-        params: Query parameters merged into the URL.
+        params: Query parameters; they replace the query string of `url`.
         headers: Request headers.
         cookies: Cookies, sent in a `Cookie` header when they apply to the URL.
         content: A raw body: bytes, str (sent as UTF-8), or an (async) iterator of bytes.
@@ -124,7 +132,7 @@ class Request:
         self.method = _normalize_method(method)
         self.url = url if isinstance(url, URL) else URL(url)
         if params is not None:
-            # As httpx: the params replace the URL's query (even when empty).
+            # As in httpx, params replace the URL's query string (empty params remove it).
             self.url = self.url.copy_with(params=params)
         self.headers = Headers(headers)
         self.extensions: dict[str, typing.Any] = {} if extensions is None else dict(extensions)
@@ -175,7 +183,7 @@ class Request:
         if auto:
             merged = Headers._from_trusted(auto)
             merged._list.extend(headers._list)
-            merged._encoding = headers._encoding
+            merged._encoding = None  # (as httpx, which rebuilds them from .raw)
             self.headers = merged
 
     @property
@@ -295,8 +303,10 @@ class Response:
                 self.headers.setdefault(key, value)
             self.stream = stream
             if isinstance(stream, ByteStream):
-                # Content given up front is readable at once, as with httpx.
+                # Content given up front is readable at once, as with httpx, and none of
+                # it was downloaded.
                 self.read()
+                self._num_bytes_downloaded = 0
         else:
             self.stream = stream
 
@@ -357,8 +367,8 @@ class Response:
 
     @property
     def is_redirect(self) -> bool:
-        """A 3xx status code with a Location header (RFC 9110 section 15.4)."""
-        return codes.is_redirect(self.status_code) and "Location" in self.headers
+        """A 3xx status (see `has_redirect_location` for one that can be followed)."""
+        return codes.is_redirect(self.status_code)
 
     @property
     def is_client_error(self) -> bool:
@@ -400,20 +410,16 @@ class Response:
             )
         if self.is_success:
             return self
-        if self.is_informational:
-            kind = "Informational Response"
-        elif self.is_redirect or codes.is_redirect(self.status_code):
-            kind = "Redirect Response"
-        elif self.is_client_error:
-            kind = "Client Error"
-        else:
-            kind = "Server Error"
-        message = (
-            f"{self.status_code} {kind}: {self.reason_phrase} for url: {self.url}\n"
+        # The messages of httpx 0.28: "Client error '404 Not Found' for url '...'".
+        kind = _STATUS_KINDS.get(self.status_code // 100, "Invalid status code")
+        lines = [f"{kind} '{self.status_code} {self.reason_phrase}' for url '{self.url}'"]
+        if self.has_redirect_location:
+            lines.append(f"Redirect location: '{self.headers['location']}'")
+        lines.append(
             "For more information check: "
             f"https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/{self.status_code}"
         )
-        raise HTTPStatusError(message, request=request, response=self)
+        raise HTTPStatusError("\n".join(lines), request=request, response=self)
 
     @property
     def cookies(self) -> Cookies:
@@ -611,7 +617,7 @@ class Response:
     def close(self) -> None:
         """Close the response and release the connection. Idempotent."""
         if not isinstance(self.stream, SyncByteStream):
-            raise RuntimeError("Attempted to call an sync close on an async stream.")
+            raise RuntimeError("Attempted to call a sync close on an async stream.")
         if not self.is_closed:
             self.is_closed = True
             with request_context(request=self._request):

@@ -15,7 +15,7 @@ class codes(IntEnum):
         >>> httpx.codes.OK
         <codes.OK: 200>
         >>> httpx.codes.not_found
-        <codes.NOT_FOUND: 404>
+        404
         >>> httpx.codes.get_reason_phrase(404)
         'Not Found'
     """
@@ -134,5 +134,7 @@ class codes(IntEnum):
 
 
 # Lower-case aliases, so that `codes.not_found` reads like `requests.codes.not_found`.
+# As in httpx, they are plain ints, not members (`codes.not_found` is 404, not
+# `<codes.NOT_FOUND: 404>`).
 for _code in codes:
-    setattr(codes, _code._name_.lower(), _code)
+    setattr(codes, _code._name_.lower(), int(_code))

@@ -18,8 +18,19 @@ class _Rechunker(Generic[AnyStr]):
     """Cut a stream of str/bytes into pieces of exactly `chunk_size` (the last shorter)."""
 
     def __init__(self, empty: AnyStr, chunk_size: int | None) -> None:
-        if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size <= 0):
-            raise ValueError(f"chunk_size must be a positive integer or None, got {chunk_size!r}")
+        if chunk_size is not None:
+            # The errors httpx 0.28 gives (from range()); a negative size, which gives
+            # garbage there, is refused.
+            if not isinstance(chunk_size, int):
+                raise TypeError(
+                    f"{type(chunk_size).__name__!r} object cannot be interpreted as an integer"
+                )
+            if chunk_size == 0:
+                raise ValueError("range() arg 3 must not be zero")
+            if chunk_size < 0:
+                raise ValueError(
+                    f"chunk_size must be a positive integer or None, got {chunk_size}"
+                )
         self._empty: AnyStr = empty
         self._chunk_size = chunk_size
         self._pending: list[AnyStr] = []  # pieces of the next chunk, kept unjoined

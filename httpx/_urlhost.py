@@ -1,187 +1,99 @@
-"""URL hosts: validation and normalisation (RFC 3986 section 3.2.2, WHATWG "host parsing").
+"""URL hosts: validation and normalisation, as httpx 0.28 does it (RFC 3986 section 3.2.2).
 
-Registered names are percent-decoded and IDNA-encoded (UTS #46); IPv4 and IPv6 literals
-are validated and written in canonical form. Kept apart from `_urlparse` because it is
-one self-contained idea: turning whatever a user typed as a host into the form we send.
+A host is one of four things, tried in this order:
+
+* a dotted-quad IPv4 address (four groups of one to three ASCII digits), which must be a
+  valid address; it is kept as written;
+* an IPv6 literal in brackets (RFC 3986 "IP-literal"), which must be a valid address
+  (a zone ID such as ``%25eth0`` included); it is kept as written, without the brackets;
+* an ASCII registered name: lowercased, and the characters that cannot stand in a host
+  percent-encoded (existing ``%XX`` escapes and a lone ``%`` are kept);
+* an internationalised name: lowercased and IDNA 2008 encoded (``xn--`` labels).
+
+Kept apart from `_urlparse` because it is one self-contained idea: turning whatever a user
+typed as a host into the form we send.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-import typing
-from urllib.parse import unquote_to_bytes
 
 import idna
 
 from ._exceptions import InvalidURL
 
-__all__ = ["decode_host", "normalize_host", "shown"]
+__all__ = ["decode_host", "encode_host", "percent_encoder"]
 
 
-def shown(value: object) -> str:
-    """The repr of a bad value for an error message, shortened when huge."""
-    text = repr(value)
-    return text if len(text) <= 100 else f"{text[:80]}... ({len(text)} characters)"
+def percent_encoder(unsafe: str) -> re.Pattern[str]:
+    """A regex matching runs of characters to percent-encode in one URL component.
+
+    ``unsafe`` lists the printable ASCII characters the component cannot hold as they are;
+    controls, space and non-ASCII are always encoded. "%" is never encoded: an existing
+    escape is kept, and so is a "%" that does not start one (as httpx does).
+    """
+    safe = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in unsafe)
+    return re.compile(f"[^{re.escape(safe)}]+")
 
 
-# ---------------------------------------------------------------------------------------
-# Hosts (RFC 3986 section 3.2.2; WHATWG "host parsing")
-# ---------------------------------------------------------------------------------------
-
-# WHATWG "forbidden domain code points": they would change how the URL splits apart.
-_FORBIDDEN_HOST_CHAR = re.compile(r"[\x00-\x20#%/:<>?@\[\\\]^|\x7f]")
-# WHATWG "ends in a number": such a host must be an IPv4 address or is invalid.
-_ENDS_IN_NUMBER = re.compile(r"(?:^|\.)(?:[0-9]+|0[xX][0-9A-Fa-f]*)\.?\Z")
-_IPV4_DIGITS = {
-    8: re.compile(r"[0-7]+"),
-    10: re.compile(r"[0-9]+"),
-    16: re.compile(r"[0-9A-Fa-f]+"),
-}
-_IPV6_CHARS = re.compile(r"[0-9A-Fa-f:.]+")
+_HEX_ESCAPES = [f"%{byte:02X}" for byte in range(256)]
 
 
-def normalize_host(host: str) -> str:
-    """Return the canonical ASCII form of ``host`` (IPv6 without brackets).
+def _escape_run(match: re.Match[str]) -> str:
+    try:
+        raw = match.group().encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate has no UTF-8 form: httpx lets UnicodeEncodeError escape here.
+        raise InvalidURL(
+            f"Invalid URL: {match.group()!r} cannot be encoded as UTF-8 (a lone surrogate)"
+        ) from None
+    return "".join([_HEX_ESCAPES[byte] for byte in raw])
 
-    Raises InvalidURL for malformed IP literals, invalid IDNA names and forbidden characters.
+
+def percent_encode(text: str, encoder: re.Pattern[str]) -> str:
+    return encoder.sub(_escape_run, text)
+
+
+_IPV4 = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
+_HOST_ENCODER = percent_encoder(" #/<>?@[]^")
+
+
+def encode_host(host: str) -> str:
+    """The host as sent: ASCII, IPv6 literals without their brackets.
+
+    Raises InvalidURL for malformed IP literals and names that IDNA cannot encode.
     """
     if not host:
         return ""
-    if host[0] == "[" or (":" in host and _IPV6_CHARS.fullmatch(host)):
-        return _normalize_ipv6(host)
-    ascii_host = host
-    if "%" in ascii_host:
+    if _IPV4.fullmatch(host):
         try:
-            ascii_host = unquote_to_bytes(host).decode("utf-8")
-        except UnicodeError:
-            raise InvalidURL(
-                f"Invalid host {shown(host)}: percent-escapes are not UTF-8"
-            ) from None
-    if ascii_host.isascii():
-        ascii_host = ascii_host.lower()
-        if "xn--" in ascii_host:
-            _check_punycode_labels(ascii_host, host)
-    else:
-        ascii_host = _idna_encode(ascii_host, host)
-    forbidden = _FORBIDDEN_HOST_CHAR.search(ascii_host)
-    if forbidden is not None:
-        raise InvalidURL(f"Invalid character {forbidden.group()!r} in host {shown(host)}")
-    if _ENDS_IN_NUMBER.search(ascii_host):
-        return _normalize_ipv4(ascii_host, host)
-    if not ascii_host:
-        # UTS #46 maps some characters (such as soft hyphens) to nothing.
-        raise InvalidURL(f"Invalid host {shown(host)}: it is empty once normalised")
-    return ascii_host
-
-
-def _idna_encode(host: str, original: str) -> str:
-    # UTS #46 mapping (case folding, full-width forms, ideographic dots), then IDNA2008
-    # A-labels. ASCII labels are kept as they are, so "my_host.bücher.de" still works.
+            ipaddress.IPv4Address(host)
+        except ipaddress.AddressValueError:
+            raise InvalidURL(f"Invalid IPv4 address: {host!r}") from None
+        return host
+    if host[0] == "[" and host[-1] == "]":
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ipaddress.AddressValueError:
+            raise InvalidURL(f"Invalid IPv6 address: {host!r}") from None
+        return host[1:-1]
+    if host.isascii():
+        return percent_encode(host.lower(), _HOST_ENCODER)
     try:
-        mapped = idna.uts46_remap(host, std3_rules=False)
-        labels = [
-            label if label.isascii() else idna.alabel(label).decode("ascii")
-            for label in mapped.split(".")
-        ]
-    except ValueError as exc:  # idna.IDNAError is a UnicodeError, itself a ValueError.
-        raise InvalidURL(f"Invalid IDNA hostname: {shown(original)}") from exc
-    return ".".join(labels)
-
-
-def _check_punycode_labels(host: str, original: str) -> None:
-    # UTS #46 section 4.1: an "xn--" label must decode to a valid, already-mapped label.
-    # Checking only that much keeps real-world names (emoji domains) usable.
-    for label in host.split("."):
-        if label.startswith("xn--"):
-            try:
-                decoded = label[4:].encode("ascii").decode("punycode")
-                valid = not decoded.isascii() and idna.uts46_remap(decoded, False) == decoded
-            except ValueError:
-                valid = False
-            if not valid:
-                raise InvalidURL(f"Invalid IDNA hostname: {shown(original)}")
+        return idna.encode(host.lower()).decode("ascii")
+    except UnicodeError:  # idna.IDNAError, and the codec errors idna lets through
+        raise InvalidURL(f"Invalid IDNA hostname: {host!r}") from None
 
 
 def decode_host(host: str) -> str:
-    """Show "xn--" labels of an ASCII host in their Unicode form, for display."""
-    if "xn--" not in host:
+    """The host for display: a name starting with an "xn--" label in its Unicode form.
+
+    A name that is not valid IDNA is shown as it is (httpx 0.28 raises idna's error).
+    """
+    if not host.startswith("xn--"):
         return host
-    labels = host.split(".")
-    for index, label in enumerate(labels):
-        if label.startswith("xn--"):
-            try:
-                labels[index] = label[4:].encode("ascii").decode("punycode")
-            except UnicodeError:
-                pass
-    return ".".join(labels)
-
-
-def _normalize_ipv4(host: str, original: str) -> str:
-    # WHATWG "IPv4 parser": 1 to 4 dot-separated numbers, each decimal, octal ("0" prefix)
-    # or hex ("0x"); the last one fills the remaining bytes. Same as inet_aton(3), which
-    # the resolver would apply anyway, so we normalise to dotted-decimal up front.
-    parts = host.split(".")
-    if parts[-1] == "":
-        parts.pop()
-    numbers = [_parse_ipv4_number(part) for part in parts]
-    if not 0 < len(numbers) <= 4 or any(number is None for number in numbers):
-        raise InvalidURL(f"Invalid IPv4 address: {shown(original)}")
-    values = typing.cast(list[int], numbers)
-    if any(value > 255 for value in values[:-1]) or values[-1] >= 256 ** (5 - len(values)):
-        raise InvalidURL(f"Invalid IPv4 address: {shown(original)}")
-    address = values[-1]
-    for index, value in enumerate(values[:-1]):
-        address += value << (8 * (3 - index))
-    return ".".join(str((address >> shift) & 0xFF) for shift in (24, 16, 8, 0))
-
-
-def _parse_ipv4_number(part: str) -> int | None:
-    if part[:2] in ("0x", "0X"):
-        digits, base = part[2:], 16
-    elif len(part) > 1 and part[0] == "0":
-        digits, base = part[1:], 8
-    else:
-        digits, base = part, 10
-    if not digits:
-        return 0 if part else None
-    if not _IPV4_DIGITS[base].fullmatch(digits):
-        return None
-    if len(digits.lstrip("0")) > 12:  # Far beyond 2**32; avoid converting huge strings.
-        return 2**32
-    return int(digits, base)
-
-
-def _normalize_ipv6(host: str) -> str:
-    inner = host[1:-1] if host[0] == "[" and host[-1] == "]" else host
-    if "[" in inner or "]" in inner or not _IPV6_CHARS.fullmatch(inner):
-        # Also rejects zone IDs ("%eth0") and IPvFuture ("v1.x"), which we don't support.
-        raise InvalidURL(f"Invalid IPv6 address: {shown(host)}")
     try:
-        value = int(ipaddress.IPv6Address(inner))
-    except ValueError:
-        raise InvalidURL(f"Invalid IPv6 address: {shown(host)}") from None
-    # RFC 5952 section 4: lowercase hex, no leading zeros, and the first longest run of
-    # two or more zero groups shortened to "::". Done here, not by ipaddress, whose text
-    # form of IPv4-mapped addresses differs between Python versions.
-    groups = [(value >> shift) & 0xFFFF for shift in range(112, -16, -16)]
-    best_start, best_length, run_start, run_length = -1, 1, 0, 0
-    for index, group in enumerate(groups):
-        if group:
-            run_length = 0
-            continue
-        if run_length == 0:
-            run_start = index
-        run_length += 1
-        if run_length > best_length:
-            best_start, best_length = run_start, run_length
-    text = [f"{group:x}" for group in groups]
-    if best_start < 0:
-        return ":".join(text)
-    head, tail = text[:best_start], text[best_start + best_length :]
-    return ":".join(head) + "::" + ":".join(tail)
-
-
-# ---------------------------------------------------------------------------------------
-# Ports, userinfo and paths
-# ---------------------------------------------------------------------------------------
+        return idna.decode(host)
+    except (idna.IDNAError, UnicodeError):
+        return host

@@ -7,22 +7,14 @@ typed keyword arguments, str/bytes views of each component and immutable query p
 from __future__ import annotations
 
 import dataclasses
-import re
 import typing
-from urllib.parse import parse_qs
+import warnings
+from urllib.parse import parse_qs, urlencode
 
 from ._exceptions import InvalidURL
 from ._primitives import primitive_value_to_str
 from ._types import PrimitiveData, QueryParamTypes
-from ._urlparse import (
-    DEFAULT_PORTS,
-    ParseResult,
-    decode_host,
-    resolve,
-    unquote,
-    urlencode,
-    urlparse,
-)
+from ._urlparse import DEFAULT_PORTS, ParseResult, decode_host, join, unquote, urlparse
 
 __all__ = ["URL", "Origin", "QueryParams", "RawURL"]
 
@@ -52,38 +44,39 @@ _COMPONENT_TYPES: dict[str, type] = {
     "params": object,
 }
 
-_NON_ASCII_BYTE = re.compile(rb"[\x80-\xff]")
 
-
-def _bytes_component(value: bytes) -> str:
-    # Bytes components are already percent-encoded ASCII. Stray non-ASCII bytes are
-    # escaped byte by byte rather than guessed at or lost.
-    if not value.isascii():
-        value = _NON_ASCII_BYTE.sub(lambda match: b"%%%02X" % match.group()[0], value)
-    return value.decode("ascii")
-
-
-def _url_components(kwargs: dict[str, typing.Any]) -> dict[str, str | int | None]:
+def _url_components(kwargs: dict[str, typing.Any]) -> dict[str, str | None]:
     """Type-check URL keyword arguments and turn them into plain component values."""
-    components: dict[str, str | int | None] = {}
+    components: dict[str, typing.Any] = {}
     for key, value in kwargs.items():
         expected = _COMPONENT_TYPES.get(key)
         if expected is None:
             raise TypeError(f"{key!r} is an invalid keyword argument for URL()")
-        if value is None or key == "params":
-            continue
-        if not isinstance(value, expected) or (key == "port" and isinstance(value, bool)):
+        if value is not None and not isinstance(value, expected):
             raise TypeError(
                 f"Argument {key!r} must be {expected.__name__} but got {type(value).__name__}"
             )
-    for key, value in kwargs.items():
-        if key == "params":
-            # Empty params mean "no query" rather than a dangling "?".
-            components["query"] = str(QueryParams(value)) if value else None
-        elif isinstance(value, bytes):
-            components[key] = _bytes_component(value)
-        else:
-            components[key] = value
+        if isinstance(value, bytes):
+            try:
+                value = value.decode("ascii")
+            except UnicodeDecodeError:
+                # httpx 0.28 lets the UnicodeDecodeError escape.
+                raise InvalidURL(
+                    f"Invalid URL component {key!r}: bytes components must be ASCII "
+                    f"(percent-encoded), got {value!r}"
+                ) from None
+        components[key] = value
+    if "params" in components:
+        # As in httpx, params replace the query (even one given as `query`), and empty
+        # params remove it.
+        params = components.pop("params")
+        try:
+            components["query"] = str(QueryParams(params)) if params else None
+        except UnicodeEncodeError:
+            # (A lone surrogate; httpx 0.28 lets the UnicodeEncodeError escape.)
+            raise InvalidURL(
+                "Invalid URL component 'params': a lone surrogate cannot be encoded"
+            ) from None
     return components
 
 
@@ -115,7 +108,7 @@ class URL:
             self._uri_reference = url._uri_reference.copy_with(**components)
         else:
             raise TypeError(
-                f"Invalid type for url. Expected str or httpx.URL, got {type(url)}: {url!r}"
+                f"Invalid type for url.  Expected str or httpx.URL, got {type(url)}: {url!r}"
             )
 
     @classmethod
@@ -151,7 +144,7 @@ class URL:
 
     @property
     def host(self) -> str:
-        """The host, lowercased, IDNA names in Unicode form, IPv6 without brackets."""
+        """The host, lowercased, an "xn--" name in Unicode form, IPv6 without brackets."""
         return decode_host(self._uri_reference.host)
 
     @property
@@ -199,7 +192,8 @@ class URL:
 
     @property
     def raw(self) -> RawURL:
-        """(raw_scheme, raw_host, port, raw_path): what a transport needs."""
+        """(raw_scheme, raw_host, port, raw_path); deprecated, as in httpx 0.28."""
+        warnings.warn("URL.raw is deprecated.", stacklevel=2)
         return RawURL(self.raw_scheme, self.raw_host, self.port, self.raw_path)
 
     @property
@@ -251,35 +245,13 @@ class URL:
         url = httpx.URL("https://www.example.com/test")
         url.join("/new/path") == "https://www.example.com/new/path"
         """
-        if isinstance(url, URL):
-            url = str(url)
-        elif not isinstance(url, str):
-            raise TypeError(f"Invalid type for url. Expected str or httpx.URL, got {type(url)}")
-        return URL._from_parsed(resolve(self._uri_reference, url))
-
-    def _comparison_key(self) -> str:
-        # RFC 3986 section 6.2.3: for http(s) an empty path and "/" are the same
-        # resource, so "https://a.org" == "https://a.org/" although str() keeps the form
-        # it was given.
-        parsed = self._uri_reference
-        if parsed.path or not parsed.host:
-            return str(self)
-        return str(self.copy_with(path="/"))
+        return URL(join(self._uri_reference, str(URL(url))))
 
     def __hash__(self) -> int:
-        return hash(self._comparison_key())
+        return hash(str(self))
 
     def __eq__(self, other: typing.Any) -> bool:
-        if isinstance(other, URL):
-            return self._comparison_key() == other._comparison_key()
-        if not isinstance(other, str):
-            return False
-        if other == str(self):
-            return True
-        try:
-            return self._comparison_key() == URL(other)._comparison_key()
-        except InvalidURL:
-            return False
+        return isinstance(other, (URL, str)) and str(self) == str(URL(other))
 
     def __str__(self) -> str:
         return str(self._uri_reference)
@@ -297,7 +269,6 @@ class URL:
                 parsed.path,
                 parsed.query,
                 parsed.fragment,
-                parsed.has_authority,
             )
         return f"{self.__class__.__name__}({str(parsed)!r})"
 
@@ -328,43 +299,39 @@ class QueryParams(typing.Mapping[str, str]):
     """An immutable multi-dict of URL query parameters.
 
     QueryParams("a=1&a=2&b=3")["a"] == "1"; .get_list("a") == ["1", "2"]
+
+    Built from a query string (str, or ASCII bytes), a mapping (values may be lists or
+    tuples of values), a list or tuple of (key, value) pairs, or keyword arguments. Keys
+    and values are turned into str; None is "", True and False are "true" and "false".
     """
 
     def __init__(self, *args: QueryParamTypes | None, **kwargs: typing.Any) -> None:
+        # httpx 0.28 checks these with `assert`, so the exceptions are AssertionError.
         if len(args) > 1:
-            raise TypeError(
-                f"QueryParams() takes at most 1 positional argument ({len(args)} given)"
-            )
+            raise AssertionError("Too many arguments.")
         if args and kwargs:
-            raise TypeError("QueryParams() cannot mix positional and keyword arguments")
+            raise AssertionError("Cannot mix named and unnamed arguments.")
         value: typing.Any = args[0] if args else kwargs
 
-        if value is None or isinstance(value, str):
-            self._dict: dict[str, list[str]] = parse_qs(value or "", keep_blank_values=True)
-        elif isinstance(value, bytes):
-            self._dict = parse_qs(value.decode("utf-8"), keep_blank_values=True)
+        if value is None or isinstance(value, (str, bytes)):
+            text = value.decode("ascii") if isinstance(value, bytes) else value
+            self._dict: dict[str, list[str]] = parse_qs(text or "", keep_blank_values=True)
         elif isinstance(value, QueryParams):
             self._dict = {key: list(values) for key, values in value._dict.items()}
-        elif isinstance(value, typing.Mapping):
-            # A key with an empty list of values is left out, as in the query string it
-            # makes: keeping it would break the rule that every key has a first value.
-            self._dict = {
-                str(key): [primitive_value_to_str(item) for item in _as_list(values)]
-                for key, values in value.items()
-                if not isinstance(values, (list, tuple)) or values
-            }
-        elif isinstance(value, (list, tuple)):
-            self._dict = {}
-            for item in value:
-                if not isinstance(item, (list, tuple)) or len(item) != 2:
-                    raise TypeError(f"QueryParams items must be (key, value) pairs, got {item!r}")
-                key, item_value = item
-                self._dict.setdefault(str(key), []).append(primitive_value_to_str(item_value))
         else:
-            raise TypeError(
-                "QueryParams() expects a str, bytes, mapping, list of pairs or QueryParams, "
-                f"got {type(value).__name__}"
-            )
+            pairs: dict[typing.Any, list[typing.Any]] = {}
+            if isinstance(value, (list, tuple)):
+                for item in value:
+                    pairs.setdefault(item[0], []).append(item[1])
+            else:
+                pairs = {key: _as_list(values) for key, values in value.items()}
+            # A key with an empty list of values is kept with no values, as in httpx:
+            # it adds nothing to the query string, and merging it removes the key's
+            # values.
+            self._dict = {
+                str(key): [primitive_value_to_str(item) for item in values]
+                for key, values in pairs.items()
+            }
 
     def keys(self) -> typing.KeysView[str]:
         """The distinct keys, in order of first appearance."""
@@ -372,11 +339,11 @@ class QueryParams(typing.Mapping[str, str]):
 
     def values(self) -> typing.ValuesView[str]:
         """The first value of each key."""
-        return {key: values[0] for key, values in self._dict.items()}.values()
+        return {key: values[0] for key, values in self._dict.items() if values}.values()
 
     def items(self) -> typing.ItemsView[str, str]:
         """(key, first value) pairs; see multi_items() for all of them."""
-        return {key: values[0] for key, values in self._dict.items()}.items()
+        return {key: values[0] for key, values in self._dict.items() if values}.items()
 
     def multi_items(self) -> list[tuple[str, str]]:
         """All (key, value) pairs, in order, repeated keys included."""
@@ -384,7 +351,7 @@ class QueryParams(typing.Mapping[str, str]):
 
     def get(self, key: typing.Any, default: typing.Any = None) -> typing.Any:
         """The first value of ``key``, or ``default``."""
-        values = self._dict.get(str(key))
+        values = self._dict.get(key)
         return values[0] if values else default
 
     def get_list(self, key: str) -> list[str]:
@@ -393,19 +360,22 @@ class QueryParams(typing.Mapping[str, str]):
 
     def set(self, key: str, value: typing.Any = None) -> QueryParams:
         """A copy in which ``key`` has the single value ``value``."""
-        params = QueryParams(self)
+        params = QueryParams()
+        params._dict = dict(self._dict)
         params._dict[str(key)] = [primitive_value_to_str(value)]
         return params
 
     def add(self, key: str, value: typing.Any = None) -> QueryParams:
         """A copy with ``value`` appended to the values of ``key``."""
-        params = QueryParams(self)
-        params._dict.setdefault(str(key), []).append(primitive_value_to_str(value))
+        params = QueryParams()
+        params._dict = dict(self._dict)
+        params._dict[str(key)] = self.get_list(key) + [primitive_value_to_str(value)]
         return params
 
     def remove(self, key: str) -> QueryParams:
         """A copy without ``key``."""
-        params = QueryParams(self)
+        params = QueryParams()
+        params._dict = dict(self._dict)
         params._dict.pop(str(key), None)
         return params
 
@@ -416,13 +386,16 @@ class QueryParams(typing.Mapping[str, str]):
         return merged
 
     def __getitem__(self, key: typing.Any) -> str:
-        return self._dict[key][0]
+        values = self._dict[key]
+        if not values:
+            raise KeyError(key)
+        return values[0]
 
     def __contains__(self, key: typing.Any) -> bool:
         return key in self._dict
 
     def __iter__(self) -> typing.Iterator[typing.Any]:
-        return iter(self._dict)
+        return iter(self.keys())
 
     def __len__(self) -> int:
         return len(self._dict)
@@ -431,20 +404,16 @@ class QueryParams(typing.Mapping[str, str]):
         return bool(self._dict)
 
     def __hash__(self) -> int:
-        return hash(tuple(sorted(self.multi_items())))
+        return hash(str(self))
 
     def __eq__(self, other: typing.Any) -> bool:
         # Order does not matter: "a=1&b=2" equals "b=2&a=1".
-        if not isinstance(other, QueryParams):
-            if not isinstance(other, (str, bytes, list, tuple, typing.Mapping)):
-                return False
-            try:
-                other = QueryParams(other)
-            except (TypeError, ValueError):
-                return False
+        if not isinstance(other, self.__class__):
+            return False
         return sorted(self.multi_items()) == sorted(other.multi_items())
 
     def __str__(self) -> str:
+        # application/x-www-form-urlencoded, as browsers send forms: spaces as "+".
         return urlencode(self.multi_items())
 
     def __repr__(self) -> str:
@@ -463,5 +432,5 @@ class QueryParams(typing.Mapping[str, str]):
         )
 
 
-def _as_list(value: PrimitiveData | typing.Sequence[PrimitiveData]) -> typing.Sequence[typing.Any]:
-    return value if isinstance(value, (list, tuple)) else [value]
+def _as_list(value: PrimitiveData | typing.Sequence[PrimitiveData]) -> list[typing.Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]

@@ -32,12 +32,9 @@ import re
 import socket
 import typing
 
-import idna
-
+from ._exceptions import InvalidURL
 from ._primitives import primitive_value_to_str, to_bytes, to_str, unquote
-
-if typing.TYPE_CHECKING:  # pragma: no cover
-    from ._urls import URL
+from ._urls import URL
 
 __all__ = [
     "URLPattern",
@@ -118,41 +115,9 @@ def get_ca_bundle_from_env() -> str | None:
 # URL patterns
 # ---------------------------------------------------------------------------------------
 
-# scheme "://" host [":" port] ["/" [prefix-length]]. The host is a bracketed IPv6
-# literal or anything up to ":" or "/"; a "/N" suffix is a CIDR prefix length and is
-# only valid after an IP address. A lone trailing "/" is tolerated.
-_PATTERN_RE = re.compile(
-    r"""
-    (?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://
-    (?P<host>\[[^\]/]*\]|[^:/\[\]@]*)
-    (?::(?P<port>[0-9]{1,5}))?
-    (?:/(?P<prefix>[0-9]{0,3}))?
-    """,
-    re.VERBOSE,
-)
-# Characters of a host name pattern (after any leading wildcard). Non-ASCII letters are
-# allowed for internationalized names.
-_NAME_RE = re.compile(r"[^\x00-\x20*/:@\[\]\\%?#]+")
-
 _IPNetwork = typing.Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
-
-# Ranking of host pattern kinds that can match the same host, most specific last.
-_DOMAIN_AND_SUBDOMAINS, _SUBDOMAINS_ONLY, _EXACT = 0, 1, 2
-
-
-def _normalize_name(name: str) -> str:
-    """Lower-case a host name and bring IDNA names to the Unicode form `URL.host` uses."""
-    name = name.lower()
-    if name.isascii() and "xn--" not in name:
-        return name
-    try:
-        return idna.decode(idna.encode(name, uts46=True))
-    except idna.IDNAError as exc:
-        raise ValueError(f"Invalid internationalized host name {name!r} in URL pattern") from exc
-
-
-def _any_host(host: str) -> bool:
-    return True
+# The path of an IP network pattern: "/" and a prefix length.
+_PREFIX_RE = re.compile(r"/([0-9]{1,3})")
 
 
 def _packed_ip(host: str, family: socket.AddressFamily) -> int | None:
@@ -168,7 +133,7 @@ def _packed_ip(host: str, family: socket.AddressFamily) -> int | None:
 
 
 class URLPattern:
-    """A pattern matching URLs, as used for `mounts` keys and proxy routing.
+    """A pattern matching URLs, as used for `mounts` keys and proxy routing (httpx 0.28).
 
     "all://"               any URL
     "https://"             any https URL
@@ -176,150 +141,97 @@ class URLPattern:
     "all://*example.com"   example.com and its subdomains
     "all://*.example.com"  subdomains of example.com only
     "http://example.com:8080", "all://127.0.0.1", "all://[::1]"
-    "all://10.0.0.0/8", "all://[fd00::]/8"   any IP literal host in the network
+    "all://10.0.0.0/8", "all://[fd00::]/8"   (ours) any IP address in the network
 
-    Sorting puts the most specific pattern first.
+    A pattern is parsed as a URL, as httpx does. Sorting by `priority` puts the most
+    specific pattern first: one with a port, then the longest host, then a scheme.
+    IP addresses match as addresses ("all://[::1]" matches "http://[0:0::1]/").
     """
 
     def __init__(self, pattern: str) -> None:
-        if not isinstance(pattern, str):
-            raise TypeError(f"URL patterns must be str, not {type(pattern).__name__}")
-        match = _PATTERN_RE.fullmatch(pattern)
-        if match is None:
-            raise ValueError(_pattern_error(pattern))
+        if pattern and ":" not in pattern:
+            raise ValueError(
+                f"Proxy keys should use proper URL forms rather "
+                f"than plain scheme strings. "
+                f'Instead of "{pattern}", use "{pattern}://"'
+            )
+        url = URL(pattern)
         self.pattern = pattern
-        scheme = match["scheme"].lower()
-        self.scheme = "" if scheme == "all" else scheme
-        self.port: int | None = None
-        if match["port"] is not None:
-            self.port = int(match["port"])
-            if self.port > 65535:
-                raise ValueError(f"Invalid port {self.port} in URL pattern {pattern!r}")
-        raw_host = match["host"]
-        prefix = match["prefix"]
-        # IP patterns: address family, network bits and mask (all ones for one address).
-        self._family = socket.AF_INET
-        self._ip_bits = 0
-        self._ip_mask = 0
-        self._name = ""
-        self._dotted_name = ""
-        # (specificity, kind): more specific patterns have larger values.
-        self._host_rank = (0, 0)
-        self._host_matcher: typing.Callable[[str], bool] = _any_host
-
-        if raw_host.startswith("["):
-            address_text = raw_host[1:-1]
-            if not is_ipv6_hostname(address_text):
-                raise ValueError(f"Invalid IPv6 address {raw_host!r} in URL pattern {pattern!r}")
-            self._set_ip(address_text, prefix, pattern)
-        elif is_ipv4_hostname(raw_host):
-            self._set_ip(raw_host, prefix, pattern)
-        elif prefix:
-            raise ValueError(
-                f"URL pattern {pattern!r}: a /prefix-length is only allowed after an IP address"
-            )
-        elif raw_host in ("", "*"):
-            pass  # Any host.
+        self.scheme = "" if url.scheme == "all" else url.scheme
+        self.host = "" if url.host == "*" else url.host
+        self.port = url.port
+        self.host_regex: typing.Pattern[str] | None = None
+        self._host_matcher: typing.Callable[[str], bool] | None = None
+        # A pattern written with "xn--" labels also matches hosts that `URL.host` shows
+        # in Unicode form (`URL("http://xn--bcher-kva.de").host` is "bücher.de").
+        self._raw_host_regex: typing.Pattern[str] | None = None
+        if not url.host or url.host == "*":
+            return
+        if url.host.startswith("*."):
+            # *.example.com should match "www.example.com", but not "example.com".
+            domain = re.escape(url.host[2:])
+            self.host_regex = re.compile(f"^.+\\.{domain}$")
+        elif url.host.startswith("*"):
+            # *example.com should match "www.example.com" and "example.com".
+            domain = re.escape(url.host[1:])
+            self.host_regex = re.compile(f"^(.+\\.)?{domain}$")
         else:
-            self._set_name(raw_host, pattern)
-        # httpx exposes `.host`: "" for any host, IPv6 addresses without brackets.
-        self.host = "" if raw_host == "*" else raw_host.strip("[]").lower()
+            # example.com should match "example.com" but not "www.example.com".
+            self.host_regex = re.compile(f"^{re.escape(url.host)}$")
+        if "xn--" in url.host and url.raw_host.decode("ascii") == url.host:
+            self._raw_host_regex = self.host_regex
+        self._host_matcher = self._ip_matcher(url.host, url.path)
 
-    def _set_ip(self, address_text: str, prefix: str | None, pattern: str) -> None:
-        network: _IPNetwork
+    def _ip_matcher(self, host: str, path: str) -> typing.Callable[[str], bool] | None:
+        """For an IP address pattern (or network: ours), a matcher comparing addresses."""
+        prefix = _PREFIX_RE.fullmatch(path)
         try:
-            network = ipaddress.ip_network(
-                f"{address_text}/{prefix}" if prefix else address_text, strict=False
+            network: _IPNetwork = ipaddress.ip_network(
+                f"{host}/{prefix.group(1)}" if prefix else host, strict=False
             )
-        except ValueError as exc:
-            raise ValueError(f"Invalid network in URL pattern {pattern!r}: {exc}") from None
-        self._family = socket.AF_INET if network.version == 4 else socket.AF_INET6
-        self._ip_bits = int(network.network_address)
-        self._ip_mask = int(network.netmask)
-        kind = _DOMAIN_AND_SUBDOMAINS if prefix else _EXACT
-        self._host_rank = (network.prefixlen + 1, kind)
-        self._host_matcher = self._match_ip
+        except ValueError:
+            return None
+        family = socket.AF_INET if network.version == 4 else socket.AF_INET6
+        bits, mask = int(network.network_address), int(network.netmask)
 
-    def _set_name(self, raw_host: str, pattern: str) -> None:
-        if raw_host.startswith("*."):
-            kind, name = _SUBDOMAINS_ONLY, raw_host[2:]
-        elif raw_host.startswith("*"):
-            kind, name = _DOMAIN_AND_SUBDOMAINS, raw_host[1:]
-        else:
-            kind, name = _EXACT, raw_host
-        if not _NAME_RE.fullmatch(name) or name.startswith(".") or ".." in name:
-            raise ValueError(
-                f"Invalid host {raw_host!r} in URL pattern {pattern!r}: expected a host name, "
-                "optionally with a leading '*' or '*.' wildcard"
-            )
-        self._name = _normalize_name(name)
-        self._dotted_name = "." + self._name
-        self._host_rank = (len(self._name) + 1, kind)
-        self._host_matcher = {
-            _EXACT: self._match_exact,
-            _SUBDOMAINS_ONLY: self._match_subdomains,
-            _DOMAIN_AND_SUBDOMAINS: self._match_domain_and_subdomains,
-        }[kind]
+        def match(other: str) -> bool:
+            address = _packed_ip(other, family)
+            return address is not None and address & mask == bits
 
-    # Host matchers: one is chosen in __init__ so matching does no dispatch on the kind.
-
-    def _match_exact(self, host: str) -> bool:
-        return host.lower() == self._name
-
-    def _match_subdomains(self, host: str) -> bool:
-        host = host.lower()
-        return host.endswith(self._dotted_name) and len(host) > len(self._dotted_name)
-
-    def _match_domain_and_subdomains(self, host: str) -> bool:
-        host = host.lower()
-        return host == self._name or host.endswith(self._dotted_name)
-
-    def _match_ip(self, host: str) -> bool:
-        address = _packed_ip(host, self._family)
-        return address is not None and address & self._ip_mask == self._ip_bits
+        return match
 
     def matches(self, other: URL) -> bool:
         if self.scheme and self.scheme != other.scheme:
             return False
+        if self._host_matcher is not None:
+            if not self._host_matcher(other.host):
+                return False
+        elif self.host and self.host_regex and not self.host_regex.match(other.host):
+            raw = self._raw_host_regex
+            if raw is None or not raw.match(other.raw_host.decode("ascii")):
+                return False
+        # A port matches a URL on that port, or on its scheme's default port (ours:
+        # httpx 0.28 compares with `URL.port`, which is None on the default port).
         if self.port is not None and self.port != port_or_default(other):
             return False
-        return self._host_matcher(other.host)
+        return True
 
     @property
-    def priority(self) -> tuple[int, int, int, int]:
-        """Sort key: a port, then a more specific host, then a scheme come first."""
+    def priority(self) -> tuple[int, int, int]:
+        """Sort key: a port, then a longer host, then a scheme come first (as httpx)."""
         port_priority = 0 if self.port is not None else 1
-        specificity, kind = self._host_rank
-        return (port_priority, -specificity, -kind, -len(self.scheme))
-
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, URLPattern):
-            return NotImplemented
-        # The pattern text breaks ties so that the order is total and deterministic.
-        return (self.priority, self.pattern) < (other.priority, other.pattern)
-
-    def __eq__(self, other: typing.Any) -> bool:
-        return isinstance(other, URLPattern) and self.pattern == other.pattern
+        host_priority = -len(self.host)
+        scheme_priority = -len(self.scheme)
+        return (port_priority, host_priority, scheme_priority)
 
     def __hash__(self) -> int:
         return hash(self.pattern)
 
-    def __repr__(self) -> str:
-        return f"{self.__class__.__name__}({self.pattern!r})"
+    def __lt__(self, other: URLPattern) -> bool:
+        return self.priority < other.priority
 
-
-def _pattern_error(pattern: str) -> str:
-    if "://" not in pattern:
-        # httpx's message, word for word.
-        return (
-            "Proxy keys should use proper URL forms rather than plain scheme strings. "
-            f'Instead of "{pattern}", use "{pattern}://"'
-        )
-    return (
-        f"Invalid URL pattern {pattern!r}: expected scheme://host[:port], where host may "
-        "be empty, '*', a name with a leading '*' or '*.', an IP address, an IPv6 address "
-        "in brackets, or an IP network such as 10.0.0.0/8; paths are not allowed"
-    )
+    def __eq__(self, other: typing.Any) -> bool:
+        return isinstance(other, URLPattern) and self.pattern == other.pattern
 
 
 # ---------------------------------------------------------------------------------------
@@ -368,6 +280,15 @@ def _no_proxy_mount_key(entry: str) -> str | None:
             key = f"all://{address}{port}{slash}{prefix}"
         else:
             host = host.rstrip(".").lower()
+            if not host.isascii():
+                # Internationalized names are matched in their "xn--" form.
+                try:
+                    host = ".".join(
+                        label if label.isascii() else label.encode("idna").decode("ascii")
+                        for label in host.split(".")
+                    )
+                except UnicodeError:
+                    return None
             if host.startswith("*"):
                 key = f"all://{host}{port}"  # "*.example.com", or httpx's "*example.com"
             elif host.startswith("."):
@@ -376,11 +297,42 @@ def _no_proxy_mount_key(entry: str) -> str | None:
                 key = f"all://localhost{port}"
             else:
                 key = f"all://*{host}{port}"
+    return key if _valid_no_proxy_key(key) else None
+
+
+# A host name as a NO_PROXY entry may name it, after any leading "*", "*." or ".".
+_NO_PROXY_NAME = re.compile(r"[a-z0-9_\-]+(?:\.[a-z0-9_\-]+)*")
+
+
+def _valid_no_proxy_key(key: str) -> bool:
+    """Whether a NO_PROXY mount key names a host, an IP address or an IP network
+    (URLPattern itself accepts whatever httpx's accepts, including nonsense)."""
     try:
-        URLPattern(key)
+        url = URL(key)
+    except InvalidURL:
+        return False
+    if url.userinfo or "?" in key or "#" in key:
+        return False
+    host = url.raw_host.decode("ascii")
+    if url.path not in ("", "/"):
+        prefix = _PREFIX_RE.fullmatch(url.path)
+        if prefix is None:
+            return False
+        try:
+            ipaddress.ip_network(f"{host}/{prefix.group(1)}", strict=False)
+        except ValueError:
+            return False
+        return True
+    try:
+        ipaddress.ip_address(host)
     except ValueError:
-        return None
-    return key
+        pass
+    else:
+        return True
+    if host in ("", "*"):
+        return False
+    name = host[2:] if host.startswith("*.") else host[1:] if host.startswith("*") else host
+    return _NO_PROXY_NAME.fullmatch(name) is not None
 
 
 def get_environment_proxies() -> dict[str, str | None]:

@@ -108,15 +108,16 @@ def test_reiterable_content_can_be_replayed() -> None:
     assert sync_body(stream) == b"ab"
 
 
-def test_iterator_yielding_str_is_a_clear_type_error() -> None:
-    _, stream = encode_request(content=["text"])  # type: ignore[list-item]
-    with pytest.raises(TypeError, match="str chunk"):
+def test_iterator_yielding_str_is_a_type_error() -> None:
+    # The message is httpx 0.28's (from b"".join), counting every chunk.
+    _, stream = encode_request(content=[b"", b"a", "text"])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="sequence item 2: expected a bytes-like object, str"):
         sync_body(stream)
 
 
 def test_iterator_yielding_ints_is_a_type_error() -> None:
     _, stream = encode_request(content=[1, 2])  # type: ignore[list-item]
-    with pytest.raises(TypeError, match="int chunk"):
+    with pytest.raises(TypeError, match="expected a bytes-like object, int found"):
         sync_body(stream)
 
 
@@ -182,8 +183,8 @@ def test_file_like_returning_str_is_rejected_while_streaming() -> None:
         sync_body(stream)
 
 
-def test_dict_content_points_to_data_or_json() -> None:
-    with pytest.raises(TypeError, match=r"data=.*json=|json=.*data="):
+def test_dict_content_is_refused() -> None:
+    with pytest.raises(TypeError, match="Unexpected type for 'content', <class 'dict'>"):
         encode_request(content={"a": 1})  # type: ignore[dict-item]
 
 
@@ -228,7 +229,7 @@ async def test_async_iterator_yielding_str_is_a_type_error() -> None:
         yield "oops"
 
     _, stream = encode_request(content=agen())  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="str chunk"):
+    with pytest.raises(TypeError, match="expected a bytes-like object, str found"):
         await async_body(stream)
 
 

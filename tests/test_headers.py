@@ -10,10 +10,10 @@ def test_case_insensitive_multidict() -> None:
     assert headers.multi_items() == [("accept", "a"), ("accept", "b"), ("host", "example.org")]
     assert headers.raw == [(b"Accept", b"a"), (b"accept", b"b"), (b"Host", b"example.org")]
     assert list(headers) == ["accept", "host"]
-    assert len(headers) == 2
+    assert len(headers) == 3  # every field, as in httpx (the keys are distinct)
     assert dict(headers.items()) == {"accept": "a, b", "host": "example.org"}
     assert list(headers.values()) == ["a, b", "example.org"]
-    assert "HOST" in headers and "missing" not in headers and 123 not in headers
+    assert "HOST" in headers and "missing" not in headers
     assert headers.get("missing") is None
     assert headers.get("missing", "x") == "x"
 
@@ -24,7 +24,9 @@ def test_inputs() -> None:
     assert httpx.Headers(httpx.Headers({"a": "1"})) == [("a", "1")]
     assert httpx.Headers() == {}
     assert httpx.Headers({"a": "1"}) != httpx.Headers({"a": "2"})
-    assert httpx.Headers({"a": "1"}) != 123
+    assert httpx.Headers({"a": "1"}) != "a"
+    with pytest.raises(TypeError):  # as httpx: Headers(123) is not iterable
+        httpx.Headers({"a": "1"}) == 123  # noqa: B015
 
 
 def test_get_list_split_commas() -> None:
@@ -88,29 +90,36 @@ def test_repr_masks_credentials() -> None:
         ("X-Bad", "a\rb"),
         ("X-Bad", "a\x00b"),
         ("X-Bad\r\n", "a"),
-        (b"X\nBad", b"a"),
         ("", "a"),
     ],
 )
-def test_crlf_nul_rejected(name: str | bytes, value: str | bytes) -> None:
+def test_crlf_nul_rejected(name: str, value: str) -> None:
     with pytest.raises(httpx.LocalProtocolError, match="CR, LF or NUL|empty"):
         httpx.Headers({name: value})
     headers = httpx.Headers()
     with pytest.raises(httpx.LocalProtocolError):
-        headers[name] = value  # type: ignore[index]
+        headers[name] = value
+    with pytest.raises(httpx.LocalProtocolError, match="CR, LF or NUL"):
+        httpx.Headers({b"X\nBad": b"a"})
 
 
 def test_bad_types_rejected() -> None:
+    # The exceptions httpx 0.28 raises.
     with pytest.raises(TypeError, match="must be str or bytes"):
         httpx.Headers({"a": 1})  # type: ignore[dict-item]
-    with pytest.raises(TypeError, match="mapping or a list"):
+    with pytest.raises(AttributeError, match="'int' object has no attribute 'encode'"):
+        httpx.Headers({1: "a"})  # type: ignore[dict-item]
+    with pytest.raises(ValueError, match="values to unpack"):
         httpx.Headers("a: b")  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match="pairs"):
+    with pytest.raises(ValueError, match="values to unpack"):
         httpx.Headers([("a", "b", "c")])  # type: ignore[list-item]
+    with pytest.raises(AttributeError, match="'bytes' object has no attribute 'encode'"):
+        httpx.Headers()["a"] = b"1"  # type: ignore[assignment]
 
 
-def test_values_are_stripped() -> None:
-    assert httpx.Headers({"a": "  b \t"})["a"] == "b"
+def test_values_are_kept_as_given() -> None:
+    # As httpx: no stripping (h11 refuses to send leading or trailing whitespace).
+    assert httpx.Headers({"a": "  b \t"})["a"] == "  b \t"
 
 
 def test_unhashable() -> None:
@@ -128,9 +137,10 @@ def test_unhashable() -> None:
 def test_names_must_be_tokens(name: str | bytes) -> None:
     with pytest.raises(httpx.LocalProtocolError, match="token"):
         httpx.Headers([(name, "1")])
-    headers = httpx.Headers()
-    with pytest.raises(httpx.LocalProtocolError, match="token"):
-        headers[name] = "1"  # type: ignore[index]
+    if isinstance(name, str):  # (bytes names cannot be set with [], as in httpx)
+        headers = httpx.Headers()
+        with pytest.raises(httpx.LocalProtocolError, match="token"):
+            headers[name] = "1"
 
 
 @pytest.mark.parametrize("name", ["X-Api-Key", "x_underscore", "!#$%&'*+-.^_`|~", "A1"])
@@ -161,10 +171,11 @@ def test_other_values_are_accepted(value: str | bytes) -> None:
     assert "a" in httpx.Headers({"a": value})
 
 
-def test_lookups_never_raise() -> None:
+def test_lookups_of_names_that_are_not_ascii() -> None:
+    # As httpx: a name is encoded with the headers' encoding to be looked up.
     headers = httpx.Headers({"a": "1"})
-    assert "\ud800" not in headers
-    assert headers.get("\ud800") is None
-    assert headers.get("ü") is None
-    with pytest.raises(KeyError):
-        headers["\ud800"]
+    with pytest.raises(UnicodeEncodeError):
+        "ü" in headers  # noqa: B015
+    with pytest.raises(UnicodeEncodeError):
+        headers.get("ü")
+    assert httpx.Headers({"a": "1"}, encoding="utf-8").get("ü") is None

@@ -341,7 +341,7 @@ def test_url_without_scheme_exits_3() -> None:
 
 
 def test_invalid_url_exits_3() -> None:
-    message = run_failing("http://[not-an-ip/", exit_code=3)
+    message = run_failing("http://example.org:port/", exit_code=3)  # (an invalid port)
     assert message.startswith("InvalidURL: ")
 
 

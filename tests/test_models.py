@@ -19,14 +19,16 @@ def test_request_defaults() -> None:
     assert repr(request) == "<Request('GET', 'https://example.org:8443/path?a=1')>"
 
 
-def test_request_params_replace_the_query_as_in_httpx() -> None:
+def test_request_params_replace_the_query() -> None:
+    # As httpx 0.28: params= replaces the URL's query string; empty params remove it.
     request = httpx.Request("GET", "https://example.org/?a=1", params={"b": ["2", "3"]})
     assert request.url == "https://example.org/?b=2&b=3"
-    # Even empty params do; None leaves the URL's query alone.
-    assert (
-        httpx.Request("GET", "https://example.org/?a=1", params={}).url == "https://example.org/"
+    assert httpx.Request("GET", "https://example.org/?a=1", params={}).url == (
+        "https://example.org/"
     )
     assert httpx.Request("GET", "https://example.org/?a=1").url == "https://example.org/?a=1"
+    request = httpx.Request("GET", "https://example.org/", params={"q": "a b"})
+    assert request.url == "https://example.org/?q=a+b"
 
 
 def test_request_body_headers() -> None:
@@ -105,7 +107,7 @@ def test_request_pickle() -> None:
 
 
 def test_request_bad_input() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(AttributeError):  # as httpx: 1 has no upper()
         httpx.Request(1, "https://example.org")  # type: ignore[arg-type]
     with pytest.raises(httpx.InvalidURL):
         httpx.Request("GET", "https://exa mple.org:abc")
@@ -141,7 +143,8 @@ def test_response_basics() -> None:
 def test_response_status_classes() -> None:
     assert make_response(101).is_informational
     assert make_response(302, headers={"Location": "/"}).is_redirect
-    assert not make_response(302).is_redirect
+    assert make_response(302).is_redirect  # any 3xx, as in httpx
+    assert not make_response(302).has_redirect_location
     assert make_response(302, headers={"Location": "/"}).has_redirect_location
     assert not make_response(300, headers={"Location": "/"}).has_redirect_location
     assert make_response(404).is_client_error
@@ -151,10 +154,11 @@ def test_response_status_classes() -> None:
 @pytest.mark.parametrize(
     "status,kind",
     [
-        (404, "Client Error"),
-        (500, "Server Error"),
-        (301, "Redirect Response"),
-        (101, "Informational Response"),
+        (404, "Client error"),
+        (500, "Server error"),
+        (301, "Redirect response"),
+        (101, "Informational response"),
+        (600, "Invalid status code"),
     ],
 )
 def test_raise_for_status_message(status: int, kind: str) -> None:
@@ -163,11 +167,22 @@ def test_raise_for_status_message(status: int, kind: str) -> None:
         response.raise_for_status()
     phrase = httpx.codes.get_reason_phrase(status)
     assert str(info.value) == (
-        f"{status} {kind}: {phrase} for url: https://example.org/x\n"
+        f"{kind} '{status} {phrase}' for url 'https://example.org/x'\n"
         f"For more information check: https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/{status}"
     )
     assert info.value.response is response
     assert info.value.request is response.request
+
+
+def test_raise_for_status_names_the_redirect_location() -> None:
+    response = make_response(302, headers={"Location": "/next"})
+    with pytest.raises(httpx.HTTPStatusError) as info:
+        response.raise_for_status()
+    assert str(info.value) == (
+        "Redirect response '302 Found' for url 'https://example.org/x'\n"
+        "Redirect location: '/next'\n"
+        "For more information check: https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/302"
+    )
 
 
 def test_raise_for_status_without_request() -> None:

@@ -103,26 +103,44 @@ def test_parsing_follows_parse_qsl() -> None:
         ("e", "/ "),
         ("f", "é"),
     ]
-    assert httpx.QueryParams(b"k=%C3%A9&n=\xc3\xa9")["n"] == "é"
+    assert httpx.QueryParams(b"k=%C3%A9")["k"] == "é"
+    with pytest.raises(UnicodeDecodeError):  # bytes must be ASCII, as in httpx
+        httpx.QueryParams(b"n=\xc3\xa9")
 
 
-def test_str_encodes_like_browsers() -> None:
-    # Spaces become %20 (as httpx 0.28 does), and everything but unreserved is escaped.
-    assert str(httpx.QueryParams("a=1 2")) == "a=1%202"
-    assert str(httpx.QueryParams({"u": "with spaces"})) == "u=with%20spaces"
+def test_str_encodes_like_forms() -> None:
+    # application/x-www-form-urlencoded, as httpx 0.28: spaces become "+".
+    assert str(httpx.QueryParams("a=1 2")) == "a=1+2"
+    assert str(httpx.QueryParams({"u": "with spaces"})) == "u=with+spaces"
+    assert str(httpx.QueryParams({"u": "a+b"})) == "u=a%2Bb"
     assert str(httpx.QueryParams({"u": "with%20spaces"})) == "u=with%2520spaces"
     assert str(httpx.QueryParams({"u": "http://example.com?q=foo%2Fa"})) == (
         "u=http%3A%2F%2Fexample.com%3Fq%3Dfoo%252Fa"
     )
-    assert str(httpx.QueryParams({"k y": "é~-._*"})) == "k%20y=%C3%A9~-._%2A"
-    assert str(httpx.QueryParams({"s": "\ud800"})) == "s=%EF%BF%BD"
+    assert str(httpx.QueryParams({"k y": "é~-._*"})) == "k+y=%C3%A9~-._%2A"
+    with pytest.raises(UnicodeEncodeError):  # a lone surrogate, as in httpx
+        str(httpx.QueryParams({"s": "\ud800"}))
 
 
 def test_round_trip_through_url() -> None:
     params = httpx.QueryParams({"a": "b c", "d": "e&f=g", "h": "/?#"})
     url = httpx.URL("https://example.com/", params=params)
-    assert url.query == b"a=b%20c&d=e%26f%3Dg&h=%2F%3F%23"
+    assert url.query == b"a=b+c&d=e%26f%3Dg&h=%2F%3F%23"
     assert url.params == params
+
+
+def test_a_key_with_no_values() -> None:
+    # As httpx: the key is kept (merging it removes the key's values) but adds nothing
+    # to the query string. httpx 0.28 then fails on values(), items(), get() and []
+    # (IndexError); we skip the key there (docs/compatibility.md).
+    q = httpx.QueryParams({"a": [], "b": "1"})
+    assert list(q) == ["a", "b"] and "a" in q and len(q) == 2
+    assert str(q) == "b=1"
+    assert list(q.items()) == [("b", "1")] and list(q.values()) == ["1"]
+    assert q.get("a") is None and q.get_list("a") == []
+    with pytest.raises(KeyError):
+        q["a"]
+    assert httpx.QueryParams("a=1&a=2").merge({"a": []}).multi_items() == []
 
 
 def test_set_add_remove_merge_return_new_params() -> None:
@@ -152,44 +170,48 @@ def test_queryparams_are_immutable() -> None:
 def test_equality() -> None:
     q = httpx.QueryParams("a=1&b=2")
     assert q == httpx.QueryParams("b=2&a=1")
-    assert q == {"a": "1", "b": "2"}
-    assert q == "b=2&a=1"
-    assert q == [("a", "1"), ("b", "2")]
     assert q != httpx.QueryParams("a=1&b=2&b=3")
     assert q != httpx.QueryParams("a=1")
     assert httpx.QueryParams("a=1&a=2") != httpx.QueryParams("a=2&a=1&a=1")
+    # As httpx: only QueryParams compare equal to QueryParams.
+    assert q != {"a": "1", "b": "2"}
+    assert q != "a=1&b=2"
+    assert q != [("a", "1"), ("b", "2")]
     assert q != 123
     assert q != None  # noqa: E711
-    assert q != [1, 2, 3]
 
 
-def test_hash_is_consistent_with_equality() -> None:
+def test_hash_is_the_hash_of_the_query_string() -> None:
     a = httpx.QueryParams("a=1&b=2")
-    b = httpx.QueryParams("b=2&a=1")
-    assert hash(a) == hash(b)
-    assert len({a, b, httpx.QueryParams("a=2")}) == 2
+    assert hash(a) == hash("a=1&b=2")
+    assert hash(a) == hash(httpx.QueryParams({"a": "1", "b": "2"}))
 
 
 def test_too_many_positional_arguments() -> None:
-    with pytest.raises(TypeError, match="at most 1 positional argument"):
+    with pytest.raises(AssertionError, match="Too many arguments."):
         httpx.QueryParams("a=1", "b=2")  # type: ignore[call-arg]
 
 
 def test_positional_and_keyword_arguments_cannot_mix() -> None:
-    with pytest.raises(TypeError, match="cannot mix"):
+    with pytest.raises(AssertionError, match="Cannot mix named and unnamed arguments."):
         httpx.QueryParams("a=1", b="2")
 
 
 @pytest.mark.parametrize("value", [123, 1.5, object(), {"a", "b"}])
 def test_unsupported_types(value: typing.Any) -> None:
-    with pytest.raises(TypeError, match="QueryParams\\(\\) expects"):
+    # As httpx: anything but a str, bytes, list, tuple or QueryParams is a mapping.
+    with pytest.raises(AttributeError, match="has no attribute 'items'"):
         httpx.QueryParams(value)
 
 
-@pytest.mark.parametrize("value", [["ab"], [("a", "1", "2")], [None]])
-def test_items_must_be_pairs(value: typing.Any) -> None:
-    with pytest.raises(TypeError, match="must be \\(key, value\\) pairs"):
-        httpx.QueryParams(value)
+def test_items_are_indexed_as_pairs() -> None:
+    # As httpx: each item's [0] and [1] are its key and value.
+    assert httpx.QueryParams([("a", "1", "2")]).multi_items() == [("a", "1")]
+    assert httpx.QueryParams(["ab"]).multi_items() == [("a", "b")]
+    with pytest.raises(IndexError):
+        httpx.QueryParams([("a",)])
+    with pytest.raises(TypeError):
+        httpx.QueryParams([None])
 
 
 def test_invalid_utf8_bytes() -> None:

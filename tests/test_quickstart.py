@@ -119,7 +119,7 @@ def test_status_codes(base: str) -> None:
     with pytest.raises(httpx.HTTPStatusError) as info:
         not_found.raise_for_status()
     assert str(info.value) == (
-        f"404 Client Error: Not Found for url: {base}/status/404\n"
+        f"Client error '404 Not Found' for url '{base}/status/404'\n"
         "For more information check: https://developer.mozilla.org/en-US/docs/Web/HTTP/Status/404"
     )
     assert r.raise_for_status() is r

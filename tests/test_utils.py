@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+import httpx
 from httpx import _primitives
 from httpx._urls import URL
 from httpx._utils import (
@@ -101,7 +102,7 @@ def test_reexports_from_primitives() -> None:
         ("all://example.com/", "http://example.com", True),
         ("all://xn--bcher-kva.de", "http://bücher.de", True),
         ("all://bücher.de", "http://xn--bcher-kva.de", True),
-        ("all://*bücher.de", "http://www.bücher.de", True),
+        ("all://*xn--bcher-kva.de", "http://www.bücher.de", True),
     ],
 )
 def test_url_pattern_matches(pattern: str, url: str, expected: bool) -> None:
@@ -122,31 +123,20 @@ def test_url_pattern_without_scheme_gets_httpx_message(pattern: str) -> None:
 @pytest.mark.parametrize(
     "pattern, match",
     [
-        ("all://example.com/path", "paths are not allowed"),
-        ("all://user@example.com", "expected scheme://host"),
-        ("all://::1", "expected scheme://host"),
-        ("all://example.com:http", "expected scheme://host"),
-        ("all://example.com:99999", "Invalid port"),
+        ("all://example.com:http", "Invalid port"),
         ("all://[not-ipv6]", "Invalid IPv6 address"),
-        ("all://example.com/8", "only allowed after an IP address"),
-        ("all://10.0.0.0/33", "Invalid network"),
-        ("all://[fd00::]/129", "Invalid network"),
-        ("all://ex*ample.com", "Invalid host"),
-        ("all://*.", "Invalid host"),
-        ("all://**.example.com", "Invalid host"),
-        ("all://exa mple.com", "Invalid host"),
-        ("all://.example.com", "Invalid host"),
-        ("all://example..com", "Invalid host"),
-        ("1http://example.com", "expected scheme://host"),
+        ("all://*bücher.de", "Invalid IDNA hostname"),
+        ("all://1.2.3.256", "Invalid IPv4 address"),
     ],
 )
 def test_url_pattern_invalid(pattern: str, match: str) -> None:
-    with pytest.raises(ValueError, match=match):
+    # A pattern is parsed as a URL, as in httpx.
+    with pytest.raises(httpx.InvalidURL, match=match):
         URLPattern(pattern)
 
 
 def test_url_pattern_type_error() -> None:
-    with pytest.raises(TypeError, match="must be str"):
+    with pytest.raises(TypeError):
         URLPattern(b"all://")  # type: ignore[arg-type]
 
 
@@ -156,11 +146,13 @@ def test_url_pattern_attributes() -> None:
     assert pattern.scheme == "https"
     assert pattern.host == "*.example.com"
     assert pattern.port == 8443
+    assert pattern.host_regex is not None
+    assert pattern.host_regex.pattern == r"^.+\.example\.com$"
     any_url = URLPattern("all://")
     assert (any_url.scheme, any_url.host, any_url.port) == ("", "", None)
+    assert any_url.host_regex is None
     assert URLPattern("all://*").host == ""
     assert URLPattern("all://[::1]").host == "::1"
-    assert repr(any_url) == "URLPattern('all://')"
 
 
 def test_url_pattern_equality_and_hash() -> None:
@@ -171,48 +163,40 @@ def test_url_pattern_equality_and_hash() -> None:
     assert len({URLPattern("http://"), URLPattern("http://"), URLPattern("https://")}) == 2
 
 
-def test_url_pattern_sorting_most_specific_first() -> None:
+def test_url_pattern_sorting_as_httpx() -> None:
+    # httpx 0.28's priority: a port first, then the longer host, then the longer scheme.
     patterns = [
         "all://",
         "http://",
         "all://*example.com",
         "all://example.com",
         "all://*.example.com",
-        "all://*.www.example.com",
         "http://example.com:8080",
         "https://",
-        "all://10.0.0.0/8",
-        "all://10.1.0.0/16",
-        "all://10.1.2.3",
+        "https://example.com",
     ]
     ordered = [p.pattern for p in sorted(URLPattern(p) for p in patterns)]
-    # Port-specific first, then hosts (more specific before less), then schemes, then all.
-    assert ordered[0] == "http://example.com:8080"
-    # Longer schemes first, as in httpx.
-    assert ordered[-3:] == ["https://", "http://", "all://"]
-    names = [p for p in ordered if "example" in p and ":8080" not in p]
-    assert names == [
-        "all://*.www.example.com",
-        "all://example.com",
+    assert ordered == [
+        "http://example.com:8080",
         "all://*.example.com",
         "all://*example.com",
+        "https://example.com",
+        "all://example.com",
+        "https://",
+        "http://",
+        "all://",
     ]
-    ips = [p for p in ordered if p.startswith("all://1")]
-    assert ips == ["all://10.1.2.3", "all://10.1.0.0/16", "all://10.0.0.0/8"]
-    # A scheme-specific host pattern comes before the same host for all schemes.
-    assert sorted([URLPattern("all://a.example"), URLPattern("http://a.example")])[0] == (
-        URLPattern("http://a.example")
-    )
 
 
 def test_url_pattern_priority_shape() -> None:
     assert URLPattern("http://example.com:1").priority < URLPattern("http://example.com").priority
     assert URLPattern("all://example.com").priority < URLPattern("https://").priority
     assert URLPattern("https://").priority < URLPattern("all://").priority
+    assert URLPattern("all://example.com").priority == (1, -11, 0)
 
 
 def test_url_pattern_lt_other_type() -> None:
-    with pytest.raises(TypeError):
+    with pytest.raises(AttributeError):
         URLPattern("all://") < "all://"  # type: ignore[operator]  # noqa: B015
 
 

@@ -141,7 +141,8 @@ async def test_streamed_responses_async(httpx_mock: HTTPXMock) -> None:
 
 
 def test_proxy_url_matching_reads_the_httpcore_proxy_pool(httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_response(proxy_url="http://user:pw@proxy.example:3128", text="proxied")
+    # (The URL pytest_httpx reads from the proxy pool has a "/" path, as with httpx.)
+    httpx_mock.add_response(proxy_url="http://user:pw@proxy.example:3128/", text="proxied")
     httpx_mock.add_response(url="https://direct.example/", text="direct")
     with httpx.Client(proxy="http://user:pw@proxy.example:3128") as client:
         assert client.get("https://example.org/").text == "proxied"

@@ -265,7 +265,7 @@ async def redirect_loop(request: Request) -> Response:
 
 @route("/malformed_redirect")
 async def malformed_redirect(request: Request) -> Response:
-    return redirect("https://:443/")  # empty host: no valid URL to follow
+    return redirect("https://1.2.3.256/")  # not an IPv4 address: no valid URL to follow
 
 
 @route("/invalid_redirect")
