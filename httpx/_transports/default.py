@@ -39,7 +39,6 @@ from types import TracebackType
 
 import anyio
 import httpcore
-from httpcore._async.connection_pool import PoolByteStream as AsyncPoolByteStream
 
 from .._config import DEFAULT_LIMITS, Limits, Proxy, transport_ssl_context
 from .._content import ByteStream
@@ -66,19 +65,22 @@ from .._headers import Headers
 from .._models import Request, Response
 from .._types import AsyncByteStream, CertTypes, ProxyTypes, SyncByteStream
 from .._urls import URL
-from .backends import AsyncBackend, SyncBackend
+from ._httpcore_seam import pool_subclassing_supported
 from .base import AsyncBaseTransport, BaseTransport
-from .network import AsyncDeadlineBackend, DeadlineBackend, limit_timeout
+from .http11 import parser_factory
+from .network import limit_timeout
+from .network.backends import AsyncNativeBackend, NativeBackend
+from .network.deadline import AsyncDeadlineBackend, DeadlineBackend
 from .pool import (
-    INDEXED_POOLS_SUPPORTED,
-    AsyncIndexedHTTPProxy,
-    AsyncIndexedPool,
-    AsyncIndexedSOCKSProxy,
-    IndexedHTTPProxy,
-    IndexedPool,
-    IndexedSOCKSProxy,
+    POOL_ATTRIBUTES,
+    AsyncHTTPProxyPool,
+    AsyncPool,
+    AsyncSOCKSProxyPool,
+    HTTPProxyPool,
+    Pool,
+    SOCKSProxyPool,
 )
-from .reclaim import (
+from .pool.reclaim import (
     SyncReclaimer,
     event_loop_handle,
     is_async_pool_stream,
@@ -258,16 +260,10 @@ class AsyncResponseStream(AsyncByteStream):
     def __aiter__(self) -> AsyncIterator[bytes]:
         # A body left unfinished (the caller broke out, or was cancelled) must leave no
         # async generator for the garbage collector to finalize: trio warns about each
-        # one it finds. So this is an iterator object, not a generator, and the body
-        # iterator it drives is closed by `aclose()`. For httpcore's pool stream that is
-        # the connection's body iterator itself, taken from under the pool stream's
-        # `__aiter__` generator (which would leave it unfinished when closed); the pool
-        # stream's one duty while iterating, closing itself on an error, is done here.
-        stream = self._httpcore_stream
-        pool_stream = stream if type(stream) is AsyncPoolByteStream else None
-        body: AsyncIterable[bytes] = stream if pool_stream is None else pool_stream._stream
-        self._iterator = body.__aiter__()
-        return _MappedAsyncIterator(self._iterator, self._request, pool_stream)
+        # one it finds. Our pool's streams iterate without one; another stream's
+        # iterator (a generator, with httpcore's stock pools) is closed by `aclose()`.
+        self._iterator = self._httpcore_stream.__aiter__()
+        return _MappedAsyncIterator(self._iterator, self._request)
 
     async def aclose(self) -> None:
         self._closed = True
@@ -291,33 +287,20 @@ class AsyncResponseStream(AsyncByteStream):
 
 
 class _MappedAsyncIterator(AsyncIterator[bytes]):
-    """Iterates an httpcore body, mapping its errors to ours; on an error (or a
-    cancellation) it closes `pool_stream`, as httpcore's pool stream iterator does."""
+    """Iterates an httpcore body, mapping its errors to ours."""
 
-    __slots__ = ("_inner", "_pool_stream", "_request")
+    __slots__ = ("_inner", "_request")
 
-    def __init__(
-        self,
-        inner: AsyncIterator[bytes],
-        request: Request | None,
-        pool_stream: AsyncPoolByteStream | None,
-    ) -> None:
+    def __init__(self, inner: AsyncIterator[bytes], request: Request | None) -> None:
         self._inner = inner
         self._request = request
-        self._pool_stream = pool_stream
 
     async def __anext__(self) -> bytes:
         try:
             return await self._inner.__anext__()
         except StopAsyncIteration:
             raise
-        except BaseException as exc:
-            if self._pool_stream is not None:
-                # Gives the connection back (or closes it); shielded inside httpcore.
-                with map_httpcore_exceptions(self._request):
-                    await self._pool_stream.aclose()
-            if not isinstance(exc, Exception):
-                raise
+        except Exception as exc:
             mapped = _translate(exc, self._request)
             if mapped is None:
                 raise
@@ -351,23 +334,39 @@ P = typing.TypeVar("P", httpcore.ConnectionPool, httpcore.AsyncConnectionPool)
 
 @dataclasses.dataclass(frozen=True)
 class _PoolClasses(typing.Generic[P]):
+    """Our pools for one side, httpcore's stock ones to fall back on, and the network
+    backend both run over."""
+
     direct: typing.Callable[..., P]
     http_proxy: typing.Callable[..., P]
     socks_proxy: typing.Callable[..., P]
+    stock: tuple[typing.Callable[..., P], typing.Callable[..., P], typing.Callable[..., P]]
+    backend: typing.Callable[[], typing.Any]
+
+    def pick(
+        self, ours: typing.Callable[..., P], stock: typing.Callable[..., P]
+    ) -> typing.Callable[..., P]:
+        # Our pools subclass httpcore's; if the httpcore installed no longer allows that
+        # (see _httpcore_seam.py), httpcore's own pools do the work.
+        if pool_subclassing_supported(typing.cast(type, ours), POOL_ATTRIBUTES):
+            return ours
+        return stock
 
 
-def _sync_pool_classes() -> _PoolClasses[httpcore.ConnectionPool]:
-    if INDEXED_POOLS_SUPPORTED:
-        return _PoolClasses(IndexedPool, IndexedHTTPProxy, IndexedSOCKSProxy)
-    return _PoolClasses(httpcore.ConnectionPool, httpcore.HTTPProxy, httpcore.SOCKSProxy)
-
-
-def _async_pool_classes() -> _PoolClasses[httpcore.AsyncConnectionPool]:
-    if INDEXED_POOLS_SUPPORTED:
-        return _PoolClasses(AsyncIndexedPool, AsyncIndexedHTTPProxy, AsyncIndexedSOCKSProxy)
-    return _PoolClasses(
-        httpcore.AsyncConnectionPool, httpcore.AsyncHTTPProxy, httpcore.AsyncSOCKSProxy
-    )
+SYNC_POOLS = _PoolClasses[httpcore.ConnectionPool](
+    Pool,
+    HTTPProxyPool,
+    SOCKSProxyPool,
+    (httpcore.ConnectionPool, httpcore.HTTPProxy, httpcore.SOCKSProxy),
+    lambda: DeadlineBackend(NativeBackend()),
+)
+ASYNC_POOLS = _PoolClasses[httpcore.AsyncConnectionPool](
+    AsyncPool,
+    AsyncHTTPProxyPool,
+    AsyncSOCKSProxyPool,
+    (httpcore.AsyncConnectionPool, httpcore.AsyncHTTPProxy, httpcore.AsyncSOCKSProxy),
+    lambda: AsyncDeadlineBackend(AsyncNativeBackend()),
+)
 
 
 def _create_pool(
@@ -383,11 +382,11 @@ def _create_pool(
     local_address: str | None,
     retries: int,
     socket_options: typing.Iterable[SOCKET_OPTION] | None,
-    **backend: typing.Any,  # network_backend=...
 ) -> P:
-    """The httpcore pool for a transport's configuration (as httpx 0.28 builds it)."""
+    """The pool for a transport's configuration (as httpx 0.28 builds it)."""
     if http2:
         _require("h2", "http2", "Using http2=True")
+    parser_factory()  # HTTPX_HTTP1_PARSER names an engine that is there: say so now
     proxy = _as_proxy(proxy)
     if proxy is not None and proxy.url.scheme not in ("http", "https", "socks5", "socks5h"):
         raise ValueError(
@@ -395,45 +394,38 @@ def _create_pool(
             f" but got {proxy.url.scheme!r}."
         )
     ssl_context = transport_ssl_context(verify, cert, trust_env, http2=http2)
-    pool_limits = {
+    common: dict[str, typing.Any] = {
+        "ssl_context": ssl_context,
         "max_connections": limits.max_connections,
         "max_keepalive_connections": limits.max_keepalive_connections,
         "keepalive_expiry": limits.keepalive_expiry,
+        "http1": http1,
+        "http2": http2,
+        "network_backend": classes.backend(),
     }
+    direct, http_proxy, socks_proxy = classes.stock
     if proxy is None:
-        return classes.direct(
-            ssl_context=ssl_context,
-            http1=http1,
-            http2=http2,
+        return classes.pick(classes.direct, direct)(
             uds=uds,
             local_address=local_address,
             retries=retries,
             socket_options=socket_options,
-            **pool_limits,
-            **backend,
+            **common,
         )
     if proxy.url.scheme in ("http", "https"):
-        return classes.http_proxy(
+        return classes.pick(classes.http_proxy, http_proxy)(
             proxy_url=_httpcore_url(proxy.url),
             proxy_auth=proxy.raw_auth,
             proxy_headers=proxy.headers.raw,
-            ssl_context=ssl_context,
             proxy_ssl_context=proxy.ssl_context,
-            http1=http1,
-            http2=http2,
             socket_options=socket_options,
-            **pool_limits,
-            **backend,
+            **common,
         )
     _require("socksio", "socks", "Using SOCKS proxy")
-    return classes.socks_proxy(
+    return classes.pick(classes.socks_proxy, socks_proxy)(
         proxy_url=_httpcore_url(proxy.url),
         proxy_auth=proxy.raw_auth,
-        ssl_context=ssl_context,
-        http1=http1,
-        http2=http2,
-        **pool_limits,
-        **backend,
+        **common,
     )
 
 
@@ -563,7 +555,7 @@ class HTTPTransport(BaseTransport):
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
     ) -> None:
         self._pool: httpcore.ConnectionPool = _create_pool(
-            _sync_pool_classes(),
+            SYNC_POOLS,
             verify,
             cert,
             trust_env,
@@ -575,9 +567,9 @@ class HTTPTransport(BaseTransport):
             local_address,
             retries,
             socket_options,
-            network_backend=DeadlineBackend(SyncBackend()),
         )
-        self._reclaimer = SyncReclaimer(self._pool)
+        if isinstance(self._pool, (Pool, HTTPProxyPool, SOCKSProxyPool)):
+            self._reclaimer = SyncReclaimer()
 
     def __enter__(self: T) -> T:  # Use generics for subclass support.
         self._pool.__enter__()
@@ -661,7 +653,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
     ) -> None:
         self._pool: httpcore.AsyncConnectionPool = _create_pool(
-            _async_pool_classes(),
+            ASYNC_POOLS,
             verify,
             cert,
             trust_env,
@@ -673,7 +665,6 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             local_address,
             retries,
             socket_options,
-            network_backend=AsyncDeadlineBackend(AsyncBackend()),
         )
 
     async def __aenter__(self: A) -> A:  # Use generics for subclass support.

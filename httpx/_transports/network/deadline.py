@@ -1,15 +1,15 @@
-"""The network backends our transports give httpcore: its own, with two additions.
+"""The overall deadline and cancellation hygiene, as wrappers around a network backend.
 
-1. The overall deadline (``Timeout(total=...)``, see `httpx._deadline`). httpcore passes a
-   timeout to every connect, TLS handshake, read and write; these backends shorten it to
-   the time the current request has left, and record which kind of operation the request
+1. The overall deadline (``Timeout(total=...)``, see `httpx._deadline`). The connections
+   pass a timeout to every connect, TLS handshake, read and write; these wrappers shorten
+   it to the time the current request has left, and record which kind of operation the request
    is in. A server that drips one byte at a time (each read well within the read
    timeout) thus still fails the request, with httpcore's `ReadTimeout`, when its deadline
    runs out. With no deadline set (the default) an operation costs one context-variable
    lookup more.
-2. Cancellation hygiene (async): httpcore 1.0.9's backends close the socket when a TLS
-   handshake fails with an Exception, but not when it is cancelled (a BaseException): the
-   socket is then left to the garbage collector. Ours close it.
+2. Cancellation hygiene (async): a TLS handshake that is cancelled (not only one that
+   fails) closes its socket, whatever the backend underneath (httpcore 1.0.9's leave it
+   to the garbage collector).
 
 The streams returned by ``start_tls`` (TLS, and TLS in TLS through an HTTPS proxy) are
 wrapped again, so the deadline keeps applying after the handshake; except, on the async
@@ -24,11 +24,10 @@ import typing
 
 import anyio
 import httpcore
-from httpcore._backends.auto import AutoBackend
-from httpcore._backends.sync import SyncBackend
 
-from .._deadline import Phase, current_deadline
-from .._exceptions import ConnectTimeout, PoolTimeout, ReadTimeout, WriteTimeout
+from ..._deadline import Phase, current_deadline
+from ..._exceptions import ConnectTimeout, PoolTimeout, ReadTimeout, WriteTimeout
+from .route import Address
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from httpcore import SOCKET_OPTION
@@ -111,10 +110,36 @@ class _DeadlineStream(httpcore.NetworkStream):
 
 
 class DeadlineBackend(httpcore.NetworkBackend):
-    """A sync backend (httpcore's `SyncBackend` unless given another) under deadlines."""
+    """A sync backend under deadlines."""
 
-    def __init__(self, inner: httpcore.NetworkBackend | None = None) -> None:
-        self._inner = SyncBackend() if inner is None else inner
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+        # Our backends resolve names and race addresses for the connect step.
+        self.races = bool(getattr(inner, "races", False))
+
+    def resolve(
+        self, host: str, port: int, timeout: float | None, local_address: str | None
+    ) -> list[Address]:
+        timeout = limit_timeout(timeout, ConnectTimeout)
+        addresses: list[Address] = self._inner.resolve(  # type: ignore[attr-defined]
+            host, port, timeout, local_address
+        )
+        return addresses
+
+    def connect_tcp_race(
+        self,
+        addresses: list[Address],
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
+        delay: float = 0.25,
+    ) -> httpcore.NetworkStream:
+        timeout = limit_timeout(timeout, ConnectTimeout)
+        stream = self._inner.connect_tcp_race(  # type: ignore[attr-defined]
+            addresses, port, timeout, local_address, socket_options, delay
+        )
+        return _DeadlineStream(stream)
 
     def connect_tcp(
         self,
@@ -215,11 +240,37 @@ class _AsyncSharedStream(httpcore.AsyncNetworkStream):
 
 
 class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
-    """An async backend (httpcore's asyncio/trio `AutoBackend` unless given another)
-    under deadlines, whose interrupted TLS handshakes close their socket."""
+    """An async backend under deadlines, whose interrupted TLS handshakes close their
+    socket."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkBackend | None = None) -> None:
-        self._inner = AutoBackend() if inner is None else inner
+    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+        self._inner = inner
+        # Our backends resolve names and race addresses for the connect step.
+        self.races = bool(getattr(inner, "races", False))
+
+    async def resolve(
+        self, host: str, port: int, timeout: float | None, local_address: str | None
+    ) -> list[Address]:
+        timeout = limit_timeout(timeout, ConnectTimeout)
+        addresses: list[Address] = await self._inner.resolve(  # type: ignore[attr-defined]
+            host, port, timeout, local_address
+        )
+        return addresses
+
+    async def connect_tcp_race(
+        self,
+        addresses: list[Address],
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
+        delay: float = 0.25,
+    ) -> httpcore.AsyncNetworkStream:
+        timeout = limit_timeout(timeout, ConnectTimeout)
+        stream = await self._inner.connect_tcp_race(  # type: ignore[attr-defined]
+            addresses, port, timeout, local_address, socket_options, delay
+        )
+        return _AsyncDeadlineStream(stream)
 
     async def connect_tcp(
         self,

@@ -1,0 +1,6 @@
+"""The network layer: streams (asyncio, trio, blocking sockets), the overall deadline, and
+what differs between the async and the sync code (primitives, tracing)."""
+
+from .deadline import HTTPCORE_TIMEOUTS, AsyncDeadlineBackend, DeadlineBackend, limit_timeout
+
+__all__ = ["HTTPCORE_TIMEOUTS", "AsyncDeadlineBackend", "DeadlineBackend", "limit_timeout"]
