@@ -299,6 +299,42 @@ def chunked(*chunks: bytes, trailer: bytes = b"") -> bytes:
     )
 
 
+FORGED = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged"
+SMUGGLING = {
+    "head": (b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n" + FORGED, b""),
+    "204": (b"HTTP/1.1 204 No Content\r\n\r\n" + FORGED, b""),
+    "304": (b"HTTP/1.1 304 Not Modified\r\nContent-Length: 6\r\n\r\n" + FORGED, b""),
+    "length": (ok(b"first") + FORGED, b"first"),
+    "chunked": (chunked(b"first") + FORGED, b"first"),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", sorted(SMUGGLING))
+def test_bytes_after_a_response_never_reach_the_next_request(mode: str, case: str) -> None:
+    # httpx 0.28.1 (httpcore) takes these bytes for the start of the next response.
+    payload, body = SMUGGLING[case]
+    served = []
+
+    def handler(sock: socket.socket, index: int) -> None:
+        reader = Reader(sock)
+        while reader.request() is not None:
+            sock.sendall(payload if not served else ok(b"second"))
+            served.append(index)
+
+    with RawServer(handler) as server:
+
+        async def scenario(client: typing.Any) -> None:
+            method = "HEAD" if case == "head" else "GET"
+            response = await client.request(method, server.url)
+            assert response.content == body
+            for _ in range(2):
+                assert (await client.get(server.url)).content == b"second"
+
+        run(mode, scenario)
+    assert server.connections == 2  # the first connection was not reused
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_chunked_response_delivered_a_byte_at_a_time(mode: str) -> None:
     payload = chunked(b"hello ", b"chunked ", b"world", trailer=b"X-Checksum: 1\r\n")
@@ -388,6 +424,8 @@ BAD_RESPONSES = {
         "incomplete chunked read",
     ),
     "no-response": (b"", "Server disconnected without sending a response"),
+    # Not an interim response (those are 1xx): a protocol error (h11's rule).
+    "status-099": (b"HTTP/1.1 099 Low\r\n\r\n", "InformationalResponse status_code"),
 }
 
 

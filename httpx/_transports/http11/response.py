@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
+import sys
 import typing
 
 import httpcore
@@ -28,6 +29,7 @@ from .request import RequestHead
 
 __all__ = [
     "ENGINE_VARIABLE",
+    "engine_available",
     "MAX_HEAD_SIZE",
     "ResponseHead",
     "ResponseParser",
@@ -115,7 +117,10 @@ class ResponseParser:
 
 
 @functools.cache
-def _engine_available(name: str) -> bool:
+def engine_available(name: str) -> bool:
+    """Whether a package can be imported (a None in sys.modules says it cannot)."""
+    if name in sys.modules:
+        return sys.modules[name] is not None
     return importlib.util.find_spec(name) is not None
 
 
@@ -125,11 +130,11 @@ def parser_factory(engine: str | None = None) -> typing.Callable[[], ResponsePar
     if engine is None:
         engine = os.environ.get(ENGINE_VARIABLE) or None
     if engine is None:
-        engine = "httptools" if _engine_available("httptools") else "h11"
+        engine = "httptools" if engine_available("httptools") else "h11"
     if engine not in ENGINES:
         raise ValueError(f"{ENGINE_VARIABLE} must be one of {', '.join(ENGINES)}, not {engine!r}")
     if engine == "httptools":
-        if not _engine_available("httptools"):
+        if not engine_available("httptools"):
             raise ImportError(
                 f"{ENGINE_VARIABLE}=httptools, but the 'httptools' package is not installed. "
                 "Make sure to install httpx using `pip install httpx[speedups]`."

@@ -125,9 +125,6 @@ class AsyncConnector:
     ) -> httpcore.AsyncNetworkStream:
         options = self.options
         backend = self._backend
-        patched = async_patched_backend()
-        if patched is not None:
-            backend = AsyncDeadlineBackend(patched)
         if unix_socket and options.uds is not None:
             kwargs: dict[str, typing.Any] = {
                 "path": options.uds,
@@ -148,7 +145,11 @@ class AsyncConnector:
             "socket_options": options.socket_options,
         }
         async with AsyncTrace("connect_tcp", connection_logger, request, kwargs) as trace:
-            if patched is None and isinstance(backend, AsyncDeadlineBackend) and backend.races:
+            if (
+                isinstance(backend, AsyncDeadlineBackend)
+                and backend.races
+                and async_patched_backend() is None
+            ):
                 stream = await self._connect_tcp(backend, kwargs["host"], origin.port, timeout)
             else:
                 stream = await backend.connect_tcp(**kwargs)

@@ -11,6 +11,10 @@
    fails) closes its socket, whatever the backend underneath (httpcore 1.0.9's leave it
    to the garbage collector).
 
+Tests that patch ``connect_tcp`` / ``connect_unix_socket`` on httpcore's backend classes
+(respx's do) get their patched method called (`_httpcore_seam`): by the connect step, and
+by httpcore's own connections when a patched pool passes a request on to httpcore.
+
 The streams returned by ``start_tls`` (TLS, and TLS in TLS through an HTTPS proxy) are
 wrapped again, so the deadline keeps applying after the handshake; except, on the async
 side, the stream of an HTTP/2 connection (ALPN "h2"), which its requests share: there
@@ -27,6 +31,7 @@ import httpcore
 
 from ..._deadline import Phase, current_deadline
 from ..._exceptions import ConnectTimeout, PoolTimeout, ReadTimeout, WriteTimeout
+from .._httpcore_seam import async_patched_backend, sync_patched_backend
 from .route import Address
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -149,9 +154,11 @@ class DeadlineBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        stream = self._inner.connect_tcp(
-            host,
-            port,
+        # A test that patched httpcore's backend expects its connections there.
+        backend = sync_patched_backend() or self._inner
+        stream = backend.connect_tcp(
+            host=host,
+            port=port,
             timeout=limit_timeout(timeout, ConnectTimeout),
             local_address=local_address,
             socket_options=socket_options,
@@ -164,8 +171,11 @@ class DeadlineBackend(httpcore.NetworkBackend):
         timeout: float | None = None,
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
-        stream = self._inner.connect_unix_socket(
-            path, timeout=limit_timeout(timeout, ConnectTimeout), socket_options=socket_options
+        backend = sync_patched_backend() or self._inner
+        stream = backend.connect_unix_socket(
+            path=path,
+            timeout=limit_timeout(timeout, ConnectTimeout),
+            socket_options=socket_options,
         )
         return _DeadlineStream(stream)
 
@@ -280,9 +290,11 @@ class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
         local_address: str | None = None,
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        stream = await self._inner.connect_tcp(
-            host,
-            port,
+        # A test that patched httpcore's backend expects its connections there.
+        backend = async_patched_backend() or self._inner
+        stream = await backend.connect_tcp(
+            host=host,
+            port=port,
             timeout=limit_timeout(timeout, ConnectTimeout),
             local_address=local_address,
             socket_options=socket_options,
@@ -295,8 +307,11 @@ class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        stream = await self._inner.connect_unix_socket(
-            path, timeout=limit_timeout(timeout, ConnectTimeout), socket_options=socket_options
+        backend = async_patched_backend() or self._inner
+        stream = await backend.connect_unix_socket(
+            path=path,
+            timeout=limit_timeout(timeout, ConnectTimeout),
+            socket_options=socket_options,
         )
         return _AsyncDeadlineStream(stream)
 

@@ -125,9 +125,6 @@ class Connector:
     ) -> httpcore.NetworkStream:
         options = self.options
         backend = self._backend
-        patched = sync_patched_backend()
-        if patched is not None:
-            backend = DeadlineBackend(patched)
         if unix_socket and options.uds is not None:
             kwargs: dict[str, typing.Any] = {
                 "path": options.uds,
@@ -146,7 +143,11 @@ class Connector:
             "socket_options": options.socket_options,
         }
         with Trace("connect_tcp", connection_logger, request, kwargs) as trace:
-            if patched is None and isinstance(backend, DeadlineBackend) and backend.races:
+            if (
+                isinstance(backend, DeadlineBackend)
+                and backend.races
+                and sync_patched_backend() is None
+            ):
                 stream = self._connect_tcp(backend, kwargs["host"], origin.port, timeout)
             else:
                 stream = backend.connect_tcp(**kwargs)

@@ -20,7 +20,6 @@ import typing
 
 import httpcore
 
-from ..http2 import AsyncHTTP2Connection
 from ..http11 import AsyncHTTP11Connection, ResponseParser
 from ..network.async_connect import AsyncConnector
 from ..network.async_primitives import AsyncLock
@@ -107,6 +106,9 @@ class AsyncConnection(httpcore.AsyncConnectionInterface):
         stream = await self._connector.connect(self._origin, request)
         keepalive_expiry = self._connector.options.keepalive_expiry
         if self._forward_to is None and _speaks_http2(stream, self._http1, self._http2):
+            # Imported on first use: HTTP/2 is optional (its engine needs `h2`).
+            from ..http2 import AsyncHTTP2Connection
+
             return AsyncHTTP2Connection(
                 origin=self._origin, stream=stream, keepalive_expiry=keepalive_expiry
             )

@@ -22,7 +22,6 @@ import typing
 
 import httpcore
 
-from ..http2 import HTTP2Connection
 from ..http11 import HTTP11Connection, ResponseParser
 from ..network.route import forward_request
 from ..network.sync_connect import Connector
@@ -109,6 +108,9 @@ class Connection(httpcore.ConnectionInterface):
         stream = self._connector.connect(self._origin, request)
         keepalive_expiry = self._connector.options.keepalive_expiry
         if self._forward_to is None and _speaks_http2(stream, self._http1, self._http2):
+            # Imported on first use: HTTP/2 is optional (its engine needs `h2`).
+            from ..http2 import HTTP2Connection
+
             return HTTP2Connection(
                 origin=self._origin, stream=stream, keepalive_expiry=keepalive_expiry
             )
