@@ -33,8 +33,10 @@ _T = "httpx/_transports"
 FILES: list[tuple[str, str]] = [
     (f"{_T}/http11/async_connection.py", f"{_T}/http11/sync_connection.py"),
     (f"{_T}/network/async_connect.py", f"{_T}/network/sync_connect.py"),
+    (f"{_T}/network/async_deadline.py", f"{_T}/network/sync_deadline.py"),
     (f"{_T}/pool/async_connection.py", f"{_T}/pool/sync_connection.py"),
     (f"{_T}/pool/async_pool.py", f"{_T}/pool/sync_pool.py"),
+    (f"{_T}/async_transport.py", f"{_T}/sync_transport.py"),
 ]
 
 # Whole words replaced, in this order. Names starting with "Async" lose the prefix by
@@ -49,6 +51,7 @@ SUBS: list[tuple[str, str]] = [
     ("__aiter__", "__iter__"),
     ("__anext__", "__next__"),
     ("StopAsyncIteration", "StopIteration"),
+    ("AsyncByteStream", "SyncByteStream"),
     ("aclose", "close"),
     ("aread", "read"),
     ("aiter_bytes", "iter_bytes"),

@@ -14,7 +14,7 @@ import httpcore
 import pytest
 
 import httpx
-from httpx._transports import _httpcore_seam, default
+from httpx._transports import _httpcore_seam, support
 from httpx._transports.pool import POOL_ATTRIBUTES, AsyncPool, Pool
 from tests.harness import MODES, run
 
@@ -24,7 +24,7 @@ from tests.harness import MODES, run
 @pytest.fixture
 def stock_pools(monkeypatch: pytest.MonkeyPatch) -> None:
     """As if the httpcore installed no longer allowed our pools to subclass its own."""
-    monkeypatch.setattr(default, "pool_subclassing_supported", lambda *args: False)
+    monkeypatch.setattr(support, "pool_subclassing_supported", lambda *args: False)
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -31,8 +31,8 @@ import httpcore
 from ..._config import transport_ssl_context
 from .._httpcore_seam import async_patched_backend
 from ..http11 import AsyncHTTP11Connection, ResponseParser
+from .async_deadline import AsyncDeadlineBackend
 from .async_primitives import AsyncShieldCancellation
-from .deadline import AsyncDeadlineBackend
 from .route import (
     Address,
     ConnectOptions,

@@ -10,6 +10,8 @@ with ``await`` removed live here and in `sync_primitives.py`, under those twin n
   sync side has real locks (the pool's also records its holder, see reclaim.py).
 * `AsyncLock`: a lock held across awaits (anyio's, for asyncio and trio alike).
 * `AsyncShieldCancellation`: cleanup that a cancellation must not interrupt.
+* `AsyncSharesH2Streams`: HTTP/2 streams are left out of a request's deadline (a
+  cancel scope bounds the request instead, which a thread does not have).
 * `AsyncWaiter`: a request waiting for a pooled connection, woken by the request that
   frees one; made only when a request actually has to wait.
 """
@@ -27,6 +29,7 @@ import sniffio
 
 __all__ = [
     "AsyncLock",
+    "AsyncSharesH2Streams",
     "AsyncPoolLock",
     "AsyncShieldCancellation",
     "AsyncThreadLock",
@@ -53,6 +56,9 @@ class AsyncThreadLock:
 
 AsyncPoolLock = AsyncThreadLock
 AsyncLock = anyio.Lock
+# Whether one request's deadline leaves an HTTP/2 connection's shared stream alone: on an
+# event loop, a cancel scope bounds each request instead (`_flow._within_deadline`).
+AsyncSharesH2Streams = True
 
 
 def AsyncShieldCancellation() -> anyio.CancelScope:  # noqa: N802 - a twin class name

@@ -33,7 +33,6 @@ import httpcore
 from ..._config import transport_ssl_context
 from .._httpcore_seam import sync_patched_backend
 from ..http11 import HTTP11Connection, ResponseParser
-from .deadline import DeadlineBackend
 from .route import (
     Address,
     ConnectOptions,
@@ -44,6 +43,7 @@ from .route import (
     ip_family,
 )
 from .socks5 import Socks5Handshake
+from .sync_deadline import DeadlineBackend
 from .sync_primitives import ShieldCancellation
 from .trace import Trace, connection_logger, socks_logger
 

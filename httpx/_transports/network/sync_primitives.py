@@ -7,12 +7,14 @@ import contextlib
 import math
 import threading
 
-__all__ = ["Lock", "PoolLock", "ShieldCancellation", "ThreadLock", "Waiter"]
+__all__ = ["Lock", "PoolLock", "SharesH2Streams", "ShieldCancellation", "ThreadLock", "Waiter"]
 
 ThreadLock = threading.Lock
 Lock = threading.Lock
 # Threads are not cancelled: nothing to shield.
 ShieldCancellation = contextlib.nullcontext
+# A thread has no cancel scope to bound a request: its deadline limits HTTP/2 reads too.
+SharesH2Streams = False
 
 
 class PoolLock:

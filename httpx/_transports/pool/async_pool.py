@@ -34,9 +34,9 @@ import httpcore
 
 from ..http11 import ResponseParser, parser_factory
 from ..network.async_connect import AsyncConnector
+from ..network.async_deadline import AsyncDeadlineBackend
 from ..network.async_primitives import AsyncPoolLock, AsyncShieldCancellation, AsyncWaiter
 from ..network.backends import AsyncNativeBackend
-from ..network.deadline import AsyncDeadlineBackend
 from ..network.route import ConnectOptions, ProxyRoute
 from .async_connection import AsyncConnection
 from .state import PoolState

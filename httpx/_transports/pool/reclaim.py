@@ -53,9 +53,9 @@ if typing.TYPE_CHECKING:  # pragma: no cover
     from ..._models import Request
 
 __all__ = [
-    "SyncReclaimer",
+    "AsyncReclaimer",
+    "Reclaimer",
     "event_loop_handle",
-    "is_async_pool_stream",
     "schedule_async_reclaim",
     "warn_dropped_response",
 ]
@@ -78,11 +78,15 @@ def warn_dropped_response(request: Request | None) -> None:
 # --- sync -------------------------------------------------------------------------------------
 
 
-class SyncReclaimer:
+class Reclaimer:
     """Closes the pool streams of one sync transport's dropped responses."""
 
     def __init__(self) -> None:
         self._pending: collections.deque[PoolStream] = collections.deque()
+
+    def current(self) -> Reclaimer:
+        """The reclaimer for a response made now (this one: threads share it)."""
+        return self
 
     @staticmethod
     def is_reclaimable(stream: object) -> bool:
@@ -129,8 +133,37 @@ _LoopHandle = typing.Union[asyncio.AbstractEventLoop, typing.Any]  # or a trio.l
 _reclaim_tasks: set[asyncio.Task[None]] = set()
 
 
-def is_async_pool_stream(stream: object) -> bool:
-    return isinstance(stream, AsyncPoolStream)
+class AsyncReclaimer:
+    """Closes the pool streams of one async transport's dropped responses, each on the
+    event loop (or trio run) its response was made on."""
+
+    __slots__ = ("_last", "_loop")
+
+    def __init__(self, loop: _LoopHandle | None = None) -> None:
+        self._loop = loop
+        self._last: AsyncReclaimer | None = None
+
+    def current(self) -> AsyncReclaimer | None:
+        """The reclaimer for a response made now, on the running loop (if any)."""
+        loop = event_loop_handle()
+        if loop is None:
+            return None
+        last = self._last
+        if last is None or last._loop is not loop:
+            last = self._last = AsyncReclaimer(loop)
+        return last
+
+    @staticmethod
+    def is_reclaimable(stream: object) -> bool:
+        return isinstance(stream, AsyncPoolStream)
+
+    def reclaim(self, stream: AsyncPoolStream) -> None:
+        """Called from a finalizer: schedule the close on the response's loop."""
+        if self._loop is not None:
+            schedule_async_reclaim(self._loop, stream)
+
+    def drain(self) -> None:
+        """Nothing to do: reclaims run as tasks of their own."""
 
 
 def event_loop_handle() -> _LoopHandle | None:

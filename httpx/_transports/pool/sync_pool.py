@@ -36,9 +36,9 @@ import httpcore
 
 from ..http11 import ResponseParser, parser_factory
 from ..network.backends import NativeBackend
-from ..network.deadline import DeadlineBackend
 from ..network.route import ConnectOptions, ProxyRoute
 from ..network.sync_connect import Connector
+from ..network.sync_deadline import DeadlineBackend
 from ..network.sync_primitives import PoolLock, ShieldCancellation, Waiter
 from .state import PoolState
 from .sync_connection import Connection
