@@ -1,9 +1,9 @@
 """The httptools engine: response heads parsed by llhttp, h11's verdicts kept.
 
 `httptools.HttpResponseParser` (llhttp, the parser of Node.js and uvicorn) parses a
-response head in about a microsecond where h11 takes tens. It must not change what is
-accepted or how: the h11 engine is the reference, and the two must agree on every
-byte stream. So:
+response head many times faster than h11 (figures in benchmarks/RESULTS.md). It must
+not change what is accepted or how: the h11 engine is the reference, and the two must
+agree on every byte stream. So:
 
 * llhttp parses the head, strictly (no leniency flags), once it is complete: every
   line ends in CRLF and the blank line has arrived. The fields it returns are checked
@@ -28,7 +28,7 @@ import httptools
 
 from .h11_engine import H11Parser
 from .request import RequestHead
-from .response import MAX_HEAD_SIZE, ResponseHead, ResponseParser, remote_error
+from .response import MAX_HEAD_SIZE, ResponseHead, ResponseParser, keep_alive, remote_error
 
 __all__ = ["HttptoolsParser"]
 
@@ -145,14 +145,15 @@ class HttptoolsParser(ResponseParser):
                 pass  # a 101: the head has been parsed
             except httptools.HttpParserError:
                 return self._hand_to_h11(buffer)
-            headers = fields.headers
+            # The framing fields, found with a few searches of the lower-cased head
+            # (llhttp has checked that a Content-Length is one number).
+            lower = head.lower()
+            if b"\ntransfer-encoding:" in lower:
+                return self._hand_to_h11(buffer)  # chunked, or refused
             length: bytes | None = None
-            for name, value in headers:
-                size = len(name)
-                if size == 14 and name.lower() == b"content-length":
-                    length = value
-                elif size == 17 and name.lower() == b"transfer-encoding":
-                    return self._hand_to_h11(buffer)  # chunked, or refused
+            start = lower.find(b"\ncontent-length:")
+            if start >= 0:
+                length = head[start + 16 : head.index(b"\r", start + 16)].strip(b" \t")
             status = parser.get_status_code()
             if status < 200 and (status != 101 or request.upgrade is None):
                 if status < 100 or status == 101:
@@ -163,9 +164,17 @@ class HttptoolsParser(ResponseParser):
                     self._buffer = b""
                     return b""
                 continue
-            version = parser.get_http_version()
+            http_version = b"HTTP/" + parser.get_http_version().encode("ascii")
+            headers = fields.headers
             self.head = ResponseHead(
-                b"HTTP/" + version.encode("ascii"), status, fields.reason, headers
+                http_version,
+                status,
+                fields.reason,
+                headers,
+                # RFC 9112 section 9.3, as `keep_alive()` (fields are scanned only when
+                # "close" appears somewhere in the head).
+                http_version >= b"HTTP/1.1"
+                and (b"close" not in lower or keep_alive(http_version, headers)),
             )
             self._buffer = b""
             return self._body(status, length, buffer[end:])

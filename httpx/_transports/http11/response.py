@@ -56,12 +56,13 @@ class ResponseHead:
         status: int,
         reason: bytes,
         headers: list[tuple[bytes, bytes]],
+        reusable: bool | None = None,
     ) -> None:
         self.http_version = http_version  # b"HTTP/1.1"
         self.status = status
         self.reason = reason
         self.headers = headers
-        self.keep_alive = keep_alive(http_version, headers)
+        self.keep_alive = keep_alive(http_version, headers) if reusable is None else reusable
 
 
 def keep_alive(http_version: bytes, headers: list[tuple[bytes, bytes]]) -> bool:

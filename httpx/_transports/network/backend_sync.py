@@ -36,8 +36,7 @@ __all__ = ["NativeBackend", "SyncStream"]
 # Upper bound for one recv(). recv() allocates a bytes object of this size each time:
 # below glibc's default mmap threshold (128 KiB) it comes from the heap, warm; above it
 # each read may map and unmap fresh pages, which costs more than the system calls it
-# saves. Measured on loopback, client CPU per GB downloaded: 64 KiB 0.20 s, just under
-# 128 KiB 0.19 s, 256 KiB 0.23 s, 1 MiB 0.25 s and up.
+# saves (the measurements are in benchmarks/RESULTS.md).
 _RECV_SIZE = 128 * 1024 - 256
 _UNSET = object()
 

@@ -1,10 +1,10 @@
 """Reclaiming the connection of a streamed response that is dropped without being closed.
 
-httpx 0.28 keeps such a connection busy for ever: the pool counts it against
-``max_connections``, and after enough drops every request fails with PoolTimeout. Our
-transports' response streams (`ResponseStream`, `AsyncResponseStream` in `default.py`)
-notice when they are garbage collected unclosed, and close their pool stream
-then. Closing it is what ``response.close()`` would have done: the connection goes back
+Such a connection must not stay busy for ever (the pool counts it against
+``max_connections``, and after enough drops every request would fail with PoolTimeout:
+see docs/design.md). Our transports' response streams (`ResponseStream`,
+`AsyncResponseStream`) notice when they are garbage collected unclosed, and close their
+pool stream then. Closing it is what ``response.close()`` would have done: the connection goes back
 to the pool if its response had been read to the end, otherwise it is closed; either way
 its slot is freed and the next queued request gets it. A `ResourceWarning` naming the
 request's method and URL tells the programmer to close responses. The request flow's

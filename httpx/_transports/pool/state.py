@@ -2,11 +2,10 @@
 
 Why
 ---
-httpcore's pools rescan *every* pooled connection for *every* queued request whenever a
-request arrives or a response is closed, calling several methods (and a ``poll()``
-system call) per connection, and their idle trimming counts all connections rather than
-the idle ones. At 100 concurrent requests that costs most of the throughput. Here each
-event costs O(1) in the number of connections and queued requests.
+Every request arrival and every closed response changes which request can use which
+connection. Here each such event costs O(1) in the number of connections and queued
+requests (httpcore's own pools rescan every connection for every queued request: see
+docs/design.md for what that costs).
 
 How
 ---
