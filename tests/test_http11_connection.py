@@ -319,8 +319,9 @@ def test_bytes_after_a_response_never_reach_the_next_request(mode: str, case: st
     def handler(sock: socket.socket, index: int) -> None:
         reader = Reader(sock)
         while reader.request() is not None:
-            sock.sendall(payload if not served else ok(b"second"))
-            served.append(index)
+            first = not served
+            served.append(index)  # before sending: the next request may come at once
+            sock.sendall(payload if first else ok(b"second"))
 
     with RawServer(handler) as server:
 

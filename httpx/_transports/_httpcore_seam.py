@@ -18,7 +18,13 @@ the httpcore versions pinned in pyproject.toml (`HTTPCORE_VERSIONS`). What it kn
    without our pool's bookkeeping, connections and reclaiming).
 2. The type of the body httpcore builds from bytes (``httpcore._models.ByteStream``), so
    that an in-memory body is sent in one write without iterating it.
-3. The network backend classes that tests patch (respx patches ``connect_tcp`` on
+3. The attributes of httpcore's `Request`, `Response` and `URL`: the transports build
+   these once per request and per response from values already checked (our models'
+   bytes, the HTTP/1.1 engine's parsed fields), so `httpcore_request`,
+   `httpcore_response` and `httpcore_url` set them directly instead of re-checking each
+   header in httpcore's constructors; when the layout is not the one expected, they call
+   the constructors.
+4. The network backend classes that tests patch (respx patches ``connect_tcp`` on
    ``httpcore._backends.*``): `async_patched_backend` / `sync_patched_backend` notice a
    patched method, and the connect step then opens its connection through it.
 
@@ -36,6 +42,9 @@ import sniffio
 
 __all__ = [
     "HTTPCORE_VERSIONS",
+    "httpcore_request",
+    "httpcore_response",
+    "httpcore_url",
     "httpcore_byte_stream_content",
     "async_patched_backend",
     "pool_subclassing_supported",
@@ -58,6 +67,69 @@ def httpcore_byte_stream_content(stream: object) -> bytes | None:
         if isinstance(content, bytes):
             return content
     return None
+
+
+# --- building httpcore's models -----------------------------------------------------------
+
+
+def _layout(instance: object) -> frozenset[str]:
+    return frozenset(vars(instance))
+
+
+_URL_LAYOUT = frozenset({"scheme", "host", "port", "target"})
+_REQUEST_LAYOUT = frozenset({"method", "url", "headers", "stream", "extensions"})
+_RESPONSE_LAYOUT = frozenset({"status", "headers", "stream", "extensions", "_stream_consumed"})
+_FAST_URL = _layout(httpcore.URL("http://a/")) == _URL_LAYOUT
+_FAST_REQUEST = _layout(httpcore.Request("GET", "http://a/")) == _REQUEST_LAYOUT
+_FAST_RESPONSE = _layout(httpcore.Response(200)) == _RESPONSE_LAYOUT
+
+
+def httpcore_url(scheme: bytes, host: bytes, port: int | None, target: bytes) -> httpcore.URL:
+    if not _FAST_URL:  # pragma: no cover - another httpcore
+        return httpcore.URL(scheme=scheme, host=host, port=port, target=target)
+    url = httpcore.URL.__new__(httpcore.URL)
+    url.scheme = scheme
+    url.host = host
+    url.port = port
+    url.target = target
+    return url
+
+
+def httpcore_request(
+    method: bytes,
+    url: httpcore.URL,
+    headers: list[tuple[bytes, bytes]],
+    stream: typing.Any,
+    extensions: typing.Any,
+) -> httpcore.Request:
+    if not _FAST_REQUEST:  # pragma: no cover - another httpcore
+        return httpcore.Request(
+            method=method, url=url, headers=headers, content=stream, extensions=extensions
+        )
+    request = httpcore.Request.__new__(httpcore.Request)
+    request.method = method
+    request.url = url
+    request.headers = headers
+    request.stream = stream
+    request.extensions = extensions
+    return request
+
+
+def httpcore_response(
+    status: int,
+    headers: list[tuple[bytes, bytes]],
+    stream: typing.Any,
+    extensions: typing.MutableMapping[str, typing.Any],
+) -> httpcore.Response:
+    if not _FAST_RESPONSE:  # pragma: no cover - another httpcore
+        return httpcore.Response(status, headers=headers, content=stream, extensions=extensions)
+    response = httpcore.Response.__new__(httpcore.Response)
+    response.status = status
+    response.headers = headers
+    response.stream = stream
+    response.extensions = extensions
+    response._stream_consumed = False
+    return response
 
 
 # --- patched network backends -------------------------------------------------------------

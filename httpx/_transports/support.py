@@ -44,7 +44,11 @@ from .._headers import Headers
 from .._models import Request, Response
 from .._types import AsyncByteStream, CertTypes, ProxyTypes, SyncByteStream
 from .._urls import URL
-from ._httpcore_seam import pool_subclassing_supported
+from ._httpcore_seam import (
+    httpcore_request,
+    httpcore_url,
+    pool_subclassing_supported,
+)
 from .base import AsyncBaseTransport
 from .http11 import parser_factory
 from .network import limit_timeout
@@ -298,13 +302,8 @@ def create_pool(
 
 
 def _httpcore_url(url: URL) -> httpcore.URL:
-    # The parts are bytes from our parsed URL: set them without httpcore's re-checks.
-    core_url = httpcore.URL.__new__(httpcore.URL)
-    core_url.scheme = url.raw_scheme
-    core_url.host = url.raw_host
-    core_url.port = url.port
-    core_url.target = url.raw_path
-    return core_url
+    # The parts are bytes from our parsed URL: no need for httpcore's re-checks.
+    return httpcore_url(url.raw_scheme, url.raw_host, url.port, url.raw_path)
 
 
 def to_httpcore_request(
@@ -322,15 +321,14 @@ def to_httpcore_request(
             content=content,
             extensions=extensions,
         )
-    # What httpcore.Request() would build, without re-checking each header name and
-    # value (the Headers model holds bytes already).
-    core_request = httpcore.Request.__new__(httpcore.Request)
-    core_request.method = method.encode("ascii")
-    core_request.url = _httpcore_url(request.url)
-    core_request.headers = request.headers.raw
-    core_request.stream = content
-    core_request.extensions = extensions
-    return core_request
+    # The Headers model holds checked bytes already.
+    return httpcore_request(
+        method.encode("ascii"),
+        _httpcore_url(request.url),
+        request.headers.raw,
+        content,
+        extensions,
+    )
 
 
 def _extensions_within_deadline(

@@ -35,6 +35,7 @@ from collections.abc import Iterable, Iterator
 
 import httpcore
 
+from .._httpcore_seam import httpcore_response
 from ..network.sync_primitives import ShieldCancellation, ThreadLock
 from ..network.trace import Trace, http11_logger, is_traced
 from .request import (
@@ -60,23 +61,6 @@ _ACTIVE = 1
 _IDLE = 2
 _CLOSED = 3
 _STATE_NAMES = ("NEW", "ACTIVE", "IDLE", "CLOSED")
-
-
-def _make_response(
-    status: int,
-    headers: list[tuple[bytes, bytes]],
-    stream: object,
-    extensions: dict[str, typing.Any],
-) -> httpcore.Response:
-    # httpcore.Response.__init__ re-checks that every header name and value is bytes;
-    # these come from the engine, so set the same attributes directly.
-    response = httpcore.Response.__new__(httpcore.Response)
-    response.status = status
-    response.headers = headers
-    response.stream = stream  # type: ignore[assignment]
-    response.extensions = extensions
-    response._stream_consumed = False
-    return response
 
 
 class HTTP11Connection(httpcore.ConnectionInterface):
@@ -251,7 +235,7 @@ class HTTP11Connection(httpcore.ConnectionInterface):
         self._reusable = sent_all and head.keep_alive and response.keep_alive and not switched
         if switched:
             network_stream = UpgradeStream(network_stream, parser.leftover)
-        return _make_response(
+        return httpcore_response(
             response.status,
             response.headers,
             HTTP11Body(self, request, traced),

@@ -118,6 +118,10 @@ class AsyncioStream(asyncio.Protocol, httpcore.AsyncNetworkStream):
     # --- httpcore's AsyncNetworkStream ----------------------------------------------------
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if self._closed:
+            # Closed by us: what was received is gone with the connection (as with the
+            # other backends, whatever the timing).
+            raise httpcore.ReadError("the connection is closed")
         if not self._buffered:
             await self._wait_for_data(timeout)
             if not self._buffered:

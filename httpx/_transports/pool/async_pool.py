@@ -32,6 +32,7 @@ import typing
 
 import httpcore
 
+from .._httpcore_seam import httpcore_response
 from ..http11 import ResponseParser, parser_factory
 from ..network.async_connect import AsyncConnector
 from ..network.async_deadline import AsyncDeadlineBackend
@@ -165,7 +166,12 @@ class AsyncPoolMixin:
             if closing:
                 await self._close_all(closing)
             raise
-        return _pool_response(response, AsyncPoolStream(response.stream, pool_request, self))
+        return httpcore_response(
+            response.status,
+            response.headers,
+            AsyncPoolStream(response.stream, pool_request, self),
+            response.extensions,
+        )
 
     async def _wait_for_connection(
         self, pool_request: AsyncPoolRequest, timeout: float | None
@@ -284,18 +290,6 @@ class AsyncPoolChunks:
         aclose = getattr(self._chunks, "aclose", None)
         if aclose is not None:
             await aclose()
-
-
-def _pool_response(response: httpcore.Response, stream: AsyncPoolStream) -> httpcore.Response:
-    # What httpcore's pool returns, without re-checking every header of a response the
-    # connection has just built.
-    pooled = httpcore.Response.__new__(httpcore.Response)
-    pooled.status = response.status
-    pooled.headers = response.headers
-    pooled.stream = typing.cast(typing.Any, stream)
-    pooled.extensions = response.extensions
-    pooled._stream_consumed = False
-    return pooled
 
 
 # --- the pool classes ---------------------------------------------------------------------------

@@ -34,6 +34,7 @@ import typing
 
 import httpcore
 
+from .._httpcore_seam import httpcore_response
 from ..http11 import ResponseParser, parser_factory
 from ..network.backends import NativeBackend
 from ..network.route import ConnectOptions, ProxyRoute
@@ -167,7 +168,12 @@ class PoolMixin:
             if closing:
                 self._close_all(closing)
             raise
-        return _pool_response(response, PoolStream(response.stream, pool_request, self))
+        return httpcore_response(
+            response.status,
+            response.headers,
+            PoolStream(response.stream, pool_request, self),
+            response.extensions,
+        )
 
     def _wait_for_connection(self, pool_request: PoolRequest, timeout: float | None) -> Connection:
         with self._pool_lock:
@@ -282,18 +288,6 @@ class PoolChunks:
         close = getattr(self._chunks, "close", None)
         if close is not None:
             close()
-
-
-def _pool_response(response: httpcore.Response, stream: PoolStream) -> httpcore.Response:
-    # What httpcore's pool returns, without re-checking every header of a response the
-    # connection has just built.
-    pooled = httpcore.Response.__new__(httpcore.Response)
-    pooled.status = response.status
-    pooled.headers = response.headers
-    pooled.stream = typing.cast(typing.Any, stream)
-    pooled.extensions = response.extensions
-    pooled._stream_consumed = False
-    return pooled
 
 
 # --- the pool classes ---------------------------------------------------------------------------
