@@ -13,7 +13,7 @@ port 0, so client and server each get a core of their own:
 Clients, each sending ``--requests`` GET requests with ``--concurrency`` tasks:
 
 * ``httpcore-stock``: httpcore.AsyncConnectionPool, httpcore requests.
-* ``indexed-pool``: our AsyncIndexedPool, httpcore requests (same work, other pool).
+* ``indexed-pool``: our AsyncPool, httpcore requests (same work, other pool).
 * ``transport-stock-pool``: our AsyncHTTPTransport forced onto httpcore's pool, with our
   Request/Response objects (what httpx 0.28 does).
 * ``transport``: our AsyncHTTPTransport as shipped (indexed pool).
@@ -40,7 +40,7 @@ import httpcore
 import uvicorn
 
 import httpx
-from httpx._transports.pool import AsyncIndexedPool
+from httpx._transports.pool import AsyncPool
 
 RESPONSE = (
     b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 13\r\n\r\nhello, world!"
@@ -153,7 +153,7 @@ async def run_once(
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=keepalive)
     pool: httpcore.AsyncConnectionPool
     if client in ("httpcore-stock", "indexed-pool"):
-        pool_class = AsyncIndexedPool if client == "indexed-pool" else httpcore.AsyncConnectionPool
+        pool_class = AsyncPool if client == "indexed-pool" else httpcore.AsyncConnectionPool
         pool = pool_class(max_connections=100, max_keepalive_connections=keepalive)
         send = _httpcore_client(pool, url)
     else:

@@ -65,7 +65,7 @@ def run(server: ServerProcess, requests: int = 20_000) -> Row:
         row.follow_ups_ok = sum(
             client.get(server.url_for("ok")).text == "ok" for _ in range(row.follow_ups)
         )
-        left = len(pool._requests)
+        left = pool._pool_state.requests
     row.requests = per_thread * THREADS
     row.notes.append(f"client ports seen: {len(ports)} (max_connections {MAX_CONNECTIONS})")
     if len(ports) > MAX_CONNECTIONS or left:

@@ -1,7 +1,9 @@
+import importlib.util
 import os
 
 import pytest
 
+from httpx._transports.http11 import ENGINE_VARIABLE
 from tests.servers.fixtures import *  # noqa: F403  (session servers: server, tls_server, ...)
 from tests.servers.websocket_fixtures import *  # noqa: F403  (websocket_server, ...)
 
@@ -42,3 +44,43 @@ def hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         for variant in (name, name.lower()):
             if variant in os.environ:
                 monkeypatch.delenv(variant)
+
+
+# --- HTTP/1.1 engines -------------------------------------------------------------------
+
+# Test modules about HTTP/1.1 on the wire: each of their tests runs once per response
+# engine (h11, and httptools when it is installed), chosen through the environment
+# variable the transports read when they are created.
+HTTP11_MODULES = {
+    "tests.test_http11_connection",
+    "tests.test_transport_default",
+    "tests.test_pool",
+    "tests.test_reliability_cancellation",
+    "tests.test_reliability_deadline",
+    "tests.test_reliability_dropped",
+    "tests.test_reliability_faults",
+    "tests.test_reliability_threads",
+}
+
+
+def available_http1_engines() -> list[str]:
+    engines = ["h11"]
+    if importlib.util.find_spec("httptools") is not None:
+        engines.append("httptools")
+    return engines
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.module.__name__ in HTTP11_MODULES:
+        metafunc.parametrize("http1_engine", available_http1_engines(), indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def http1_engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str | None:
+    """The HTTP/1.1 response engine forced for this test (None: the default choice)."""
+    engine: str | None = getattr(request, "param", None)
+    if engine is not None:
+        monkeypatch.setenv(ENGINE_VARIABLE, engine)
+    else:
+        monkeypatch.delenv(ENGINE_VARIABLE, raising=False)
+    return engine

@@ -65,7 +65,7 @@ def connections(client: httpx.AsyncClient | httpx.Client) -> list[typing.Any]:
 
 def assert_quiet(client: httpx.AsyncClient | httpx.Client) -> None:
     """Nothing in flight: no request left in the pool, every stream and slot returned."""
-    assert pool_of(client)._requests == []
+    assert pool_of(client)._pool_state.requests == 0
     for connection in connections(client):
         assert connection._streams == {}
         assert connection._active == 0

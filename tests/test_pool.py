@@ -1,4 +1,4 @@
-"""The indexed connection pools (httpx/_transports/pool.py) against real servers.
+"""Our connection pools (httpx/_transports/pool/) against real servers.
 
 They must keep httpcore's pool semantics (limits, keep-alive, HTTP/2 sharing, pool
 timeouts, FIFO queueing) while never rescanning the pool, and survive cancellation at any
@@ -21,7 +21,12 @@ from httpcore._async.connection_pool import AsyncPoolRequest
 from httpcore._sync.connection_pool import PoolRequest
 
 import httpx
-from httpx._transports.pool import AsyncIndexedPool, ConnectionIndex, IndexedPool
+from httpx._transports._httpcore_seam import pool_subclassing_supported
+from httpx._transports.pool import POOL_ATTRIBUTES, AsyncPool, Pool
+from httpx._transports.pool.async_connection import AsyncConnection
+from httpx._transports.pool.async_pool import AsyncPoolRequest as OurAsyncPoolRequest
+from httpx._transports.pool.state import PoolState
+from httpx._transports.pool.sync_pool import PoolRequest as OurPoolRequest
 
 TIMEOUT = {"connect": 5.0, "read": 5.0, "write": 5.0, "pool": 5.0}
 
@@ -55,13 +60,10 @@ def counts(pool: Any) -> tuple[int, int]:
 
 
 def check_index(pool: Any) -> None:
-    """The indexed pool's bookkeeping agrees with httpcore's lists and the connections."""
-    index = pool._connection_index
-    if index is None:  # never used
-        return
-    assert pool._requests is index.requests and pool.connections == index.connections
-    assert not index._fresh and not index._released  # settled at the end of every pass
-    assert set(index._assigned) | set(index._waiting) == set(pool._requests)
+    """The pool's bookkeeping agrees with itself and with the connections."""
+    index = pool._pool_state
+    assert not index._released  # settled at the end of every event
+    assert not set(index._assigned) & set(index._waiting)
     carried = Counter(index._assigned.values())
     assert {connection: n for connection, n in index._load.items() if n} == dict(carried)
     assert set(index._entry_of) == set(pool.connections)
@@ -82,7 +84,7 @@ def check_index(pool: Any) -> None:
 
 def assert_quiet(pool: Any, limits: httpx.Limits) -> None:
     """No request in flight: every connection idle, within both limits."""
-    assert pool._requests == []
+    assert pool._pool_state.requests == 0
     idle, busy = counts(pool)
     assert busy == 0, pool.connections
     assert idle <= (limits.max_keepalive_connections or idle)
@@ -90,14 +92,15 @@ def assert_quiet(pool: Any, limits: httpx.Limits) -> None:
     check_index(pool)
 
 
-# --- httpcore's entry points stay in charge ------------------------------------------------
+# --- httpcore's classes on the outside ----------------------------------------------------
 
 
-def test_entry_points_are_httpcores() -> None:
-    assert "handle_async_request" not in vars(AsyncIndexedPool)
-    assert "handle_request" not in vars(IndexedPool)
-    assert issubclass(AsyncIndexedPool, httpcore.AsyncConnectionPool)
-    assert issubclass(IndexedPool, httpcore.ConnectionPool)
+def test_our_pools_are_httpcores_pool_classes() -> None:
+    assert issubclass(AsyncPool, httpcore.AsyncConnectionPool)
+    assert issubclass(Pool, httpcore.ConnectionPool)
+    # ... in a way the httpcore installed allows (see _httpcore_seam.py).
+    assert pool_subclassing_supported(AsyncPool, POOL_ATTRIBUTES)
+    assert pool_subclassing_supported(Pool, POOL_ATTRIBUTES)
 
 
 @pytest.mark.anyio
@@ -121,7 +124,7 @@ async def test_patching_httpcore_pool_intercepts_transport_requests(
         assert response.content == b"async mock"
     with httpx.HTTPTransport() as transport:
         assert fetch_sync(transport, get("http://example.org/sync")).content == b"sync mock"
-    assert seen == [("AsyncIndexedPool", b"/async?x=1"), ("IndexedPool", b"/sync")]
+    assert seen == [("AsyncPool", b"/async?x=1"), ("Pool", b"/sync")]
 
 
 # --- pool semantics ------------------------------------------------------------------------------
@@ -214,7 +217,7 @@ async def test_queue_is_fifo_across_origins(server: Any) -> None:
             finished.append(name)
 
         async def queued(n: int) -> None:
-            while sum(1 for r in pool._requests if r.is_queued()) < n:
+            while pool._pool_state.queued < n:
                 await anyio.sleep(0.001)
 
         async with anyio.create_task_group() as group:
@@ -258,14 +261,14 @@ async def test_maybe_http2_connection_that_turns_out_http1(
     # while it connects; this server only speaks HTTP/1.1, so the connection hands all but
     # one back (ConnectionNotAvailable) and the pool must requeue them.
     requeues = 0
-    original = ConnectionIndex._requeue_handed_back
+    original = PoolState.requeue
 
-    def counting(self: Any) -> None:
+    def counting(self: Any, pool_request: Any) -> Any:
         nonlocal requeues
         requeues += 1
-        original(self)
+        return original(self, pool_request)
 
-    monkeypatch.setattr(ConnectionIndex, "_requeue_handed_back", counting)
+    monkeypatch.setattr(PoolState, "requeue", counting)
     context = ssl.create_default_context(cafile=ca_cert_pem_file)
     context.load_cert_chain(*client_cert)
     limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
@@ -346,7 +349,7 @@ def count_connection_calls(
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("pool_class", [AsyncIndexedPool, httpcore.AsyncConnectionPool])
+@pytest.mark.parametrize("pool_class", [AsyncPool, httpcore.AsyncConnectionPool])
 async def test_a_request_does_not_scan_the_pool(
     pool_class: type[httpcore.AsyncConnectionPool], server: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -363,9 +366,12 @@ async def test_a_request_does_not_scan_the_pool(
         # (The server may close a few idle ones on a very slow run.)
         pooled = len(pool.connections)
         assert pooled >= 30
-        calls = count_connection_calls(monkeypatch, httpcore.AsyncHTTPConnection)
+        connection_class = (
+            AsyncConnection if pool_class is AsyncPool else httpcore.AsyncHTTPConnection
+        )
+        calls = count_connection_calls(monkeypatch, connection_class)
         await pool.request("GET", server.url)
-        if pool_class is AsyncIndexedPool:
+        if pool_class is AsyncPool:
             assert sum(calls.values()) <= 10, calls
         else:
             assert sum(calls.values()) > pooled * 3, calls
@@ -379,40 +385,53 @@ def abandon_assigned_connection(pool: Any, request_class: type) -> None:
 
     This happens when many queued requests are cancelled at once: each one leaving frees
     a slot, and the pool hands a new connection to the next queued request, whose
-    cancellation is already pending. The steps below are the ones httpcore's
+    cancellation is already pending. The steps below are the ones the pool's
     handle_(async_)request performs, without the I/O. httpcore's own pool keeps such a
     never-connected connection forever, so here (max_connections=1) the next request
     would wait for ever; ours closes it and moves on.
     """
     request = httpcore.Request("GET", "http://127.0.0.1:1/", headers={"Host": "127.0.0.1:1"})
     first, second = request_class(request), request_class(request)
+    if isinstance(pool, (Pool, AsyncPool)):
+        state = pool._pool_state
+        assert state.add(first) == [] and state.add(second) == []
+        abandoned = first.connection
+        assert abandoned is not None and second.connection is None
+        closing = state.remove(first)  # cancelled before it used its new connection
+        assert closing == [abandoned]
+        assert second.connection is not None and pool.connections == [second.connection]
+        assert state.remove(second) == [second.connection]  # and the same again
+        assert pool.connections == []
+        return
     for pool_request in (first, second):
         pool._requests.append(pool_request)
         assert pool._assign_requests_to_connections() == []
     abandoned = first.connection
     assert abandoned is not None and second.is_queued()
-
     pool._requests.remove(first)  # cancelled before it used its new connection
-    closing = pool._assign_requests_to_connections()
-    if isinstance(pool, (IndexedPool, AsyncIndexedPool)):
-        assert closing == [abandoned]
-        assert second.connection is not None and pool.connections == [second.connection]
-        pool._requests.remove(second)  # and the same again
-        assert pool._assign_requests_to_connections() == [second.connection]
-        assert pool.connections == []
-    else:
-        assert pool.connections == [abandoned] and second.is_queued()  # stuck for good
+    pool._assign_requests_to_connections()
+    assert pool.connections == [abandoned] and second.is_queued()  # stuck for good
 
 
-@pytest.mark.parametrize("pool_class", [IndexedPool, httpcore.ConnectionPool])
-def test_connection_assigned_to_a_request_that_never_uses_it(pool_class: Any) -> None:
-    abandon_assigned_connection(pool_class(max_connections=1), PoolRequest)
+@pytest.mark.parametrize(
+    ("pool_class", "request_class"),
+    [(Pool, OurPoolRequest), (httpcore.ConnectionPool, PoolRequest)],
+)
+def test_connection_assigned_to_a_request_that_never_uses_it(
+    pool_class: Any, request_class: type
+) -> None:
+    abandon_assigned_connection(pool_class(max_connections=1), request_class)
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("pool_class", [AsyncIndexedPool, httpcore.AsyncConnectionPool])
-async def test_connection_assigned_to_a_request_that_never_uses_it_async(pool_class: Any) -> None:
-    abandon_assigned_connection(pool_class(max_connections=1), AsyncPoolRequest)
+@pytest.mark.parametrize(
+    ("pool_class", "request_class"),
+    [(AsyncPool, OurAsyncPoolRequest), (httpcore.AsyncConnectionPool, AsyncPoolRequest)],
+)
+async def test_connection_assigned_to_a_request_that_never_uses_it_async(
+    pool_class: Any, request_class: type
+) -> None:
+    abandon_assigned_connection(pool_class(max_connections=1), request_class)
 
 
 @pytest.mark.anyio
@@ -432,7 +451,7 @@ async def test_request_cancelled_while_its_slot_frees(fault_server: Any, server:
 
         async with anyio.create_task_group() as group:
             group.start_soon(queued_request)
-            while not any(request.is_queued() for request in pool._requests):
+            while not pool._pool_state.queued:
                 await anyio.sleep(0.001)
             scope.cancel()
             await held.aclose()

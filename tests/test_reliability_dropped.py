@@ -53,7 +53,7 @@ def dropped_urls(records: list[warnings.WarningMessage]) -> list[str]:
 
 def assert_pool_quiet(client: httpx.Client | httpx.AsyncClient) -> None:
     pool = client._transport._pool  # type: ignore[attr-defined]
-    assert pool._requests == []
+    assert pool._pool_state.requests == 0
     assert all(connection.is_idle() for connection in pool.connections), pool.connections
 
 
@@ -109,14 +109,14 @@ def test_a_drop_inside_the_pool_lock_is_reclaimed_at_the_next_safe_point(
         response = client.send(client.build_request("GET", url), stream=True)
         with pytest.warns(ResourceWarning, match=re.escape(f"GET {url}")):
             del response
-        assert pool._requests == []  # the usual case: reclaimed on the spot
+        assert pool._pool_state.requests == 0  # the usual case: reclaimed on the spot
         response = client.send(client.build_request("GET", url), stream=True)
         with (
-            pool._optional_thread_lock,
+            pool._pool_lock,
             pytest.warns(ResourceWarning, match=re.escape(f"GET {url}")),
         ):
             del response
-        assert pool._requests != []  # not reclaimed yet: deferred
+        assert pool._pool_state.requests != 0  # not reclaimed yet: deferred
         assert client.get(url).status_code == 200  # sending drains the deferred reclaim
         assert_pool_quiet(client)
 

@@ -33,12 +33,12 @@ from httpx._transports.default import (
     map_httpcore_exceptions,
 )
 from httpx._transports.pool import (
-    AsyncIndexedHTTPProxy,
-    AsyncIndexedPool,
-    AsyncIndexedSOCKSProxy,
-    IndexedHTTPProxy,
-    IndexedPool,
-    IndexedSOCKSProxy,
+    AsyncHTTPProxyPool,
+    AsyncPool,
+    AsyncSOCKSProxyPool,
+    HTTPProxyPool,
+    Pool,
+    SOCKSProxyPool,
 )
 from tests.servers.app import app as asgi_app
 from tests.servers.faults import PARTIAL_BODY
@@ -209,24 +209,24 @@ async def test_async_response_stream_maps_errors_while_iterating_and_closing() -
 def test_pool_classes() -> None:
     sync = httpx.HTTPTransport()
     assert isinstance(sync._pool, httpcore.ConnectionPool)
-    assert type(sync._pool) is IndexedPool
+    assert type(sync._pool) is Pool
     asynchronous = httpx.AsyncHTTPTransport()
     assert isinstance(asynchronous._pool, httpcore.AsyncConnectionPool)
-    assert type(asynchronous._pool) is AsyncIndexedPool
+    assert type(asynchronous._pool) is AsyncPool
 
     for proxy in (
         "http://127.0.0.1:3128",
         httpx.URL("https://localhost:3129"),
         httpx.Proxy("http://localhost:1"),
     ):
-        assert type(httpx.HTTPTransport(proxy=proxy)._pool) is IndexedHTTPProxy
+        assert type(httpx.HTTPTransport(proxy=proxy)._pool) is HTTPProxyPool
         pool = httpx.AsyncHTTPTransport(proxy=proxy)._pool
-        assert type(pool) is AsyncIndexedHTTPProxy
+        assert type(pool) is AsyncHTTPProxyPool
         assert isinstance(pool, httpcore.AsyncHTTPProxy)
     for url in ("socks5://127.0.0.1:1080", "socks5h://127.0.0.1:1080"):
         assert isinstance(httpx.HTTPTransport(proxy=url)._pool, httpcore.SOCKSProxy)
-        assert type(httpx.HTTPTransport(proxy=url)._pool) is IndexedSOCKSProxy
-        assert type(httpx.AsyncHTTPTransport(proxy=url)._pool) is AsyncIndexedSOCKSProxy
+        assert type(httpx.HTTPTransport(proxy=url)._pool) is SOCKSProxyPool
+        assert type(httpx.AsyncHTTPTransport(proxy=url)._pool) is AsyncSOCKSProxyPool
 
 
 def test_limits_and_options_reach_the_pool() -> None:
@@ -239,17 +239,16 @@ def test_limits_and_options_reach_the_pool() -> None:
         retries=2,
         socket_options=options,
     )._pool
-    assert (pool._max_connections, pool._max_keepalive_connections, pool._keepalive_expiry) == (
-        7,
-        3,
-        1.5,
-    )
-    assert (pool._uds, pool._local_address, pool._retries, pool._socket_options) == (
+    state = pool._pool_state
+    assert (state._max_connections, state._max_keepalive, state._keepalive_expiry) == (7, 3, 1.5)
+    connect = pool._connector.options
+    assert (connect.uds, connect.local_address, connect.retries, connect.socket_options) == (
         "/tmp/x.sock",
         "127.0.0.1",
         2,
         options,
     )
+    assert connect.keepalive_expiry == 1.5
 
 
 @pytest.mark.parametrize("transport_class", [httpx.HTTPTransport, httpx.AsyncHTTPTransport])

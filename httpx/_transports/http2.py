@@ -57,7 +57,6 @@ from httpcore._trace import Trace
 from .._deadline import current_deadline
 from .._exceptions import ReadTimeout as ReadPhase
 from .._exceptions import WriteTimeout as WritePhase
-from .backend_asyncio import AsyncioStream
 from .http2_core import (
     _CLOSED,
     WANT_BODY,
@@ -80,8 +79,9 @@ from .http2_frames import (
     logger,
 )
 from .network import limit_timeout
+from .network.backend_asyncio import AsyncioStream
 
-__all__ = ["AsyncHTTP2Connection"]
+__all__ = ["AsyncHTTP2Connection", "HTTP2Connection"]
 
 # --- async --------------------------------------------------------------------------------
 
@@ -560,3 +560,7 @@ class AsyncHTTP2Body:
                 await self._connection._release(self._stream)
         else:
             await self._connection._release(self._stream)
+
+
+# Both sides from one import, as the http2/ package will offer them.
+from .http2_sync import HTTP2Connection  # noqa: E402

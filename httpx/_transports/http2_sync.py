@@ -19,7 +19,6 @@ from httpcore._trace import Trace
 from .._deadline import current_deadline
 from .._exceptions import ReadTimeout as ReadPhase
 from .._exceptions import WriteTimeout as WritePhase
-from .backend_sync import SyncStream
 from .http2_core import (
     _CLOSED,
     WANT_BODY,
@@ -36,6 +35,7 @@ from .http2_core import (
 )
 from .http2_frames import FLUSH_ABOVE, READ_NUM_BYTES, ProtocolViolation, logger
 from .network import limit_timeout
+from .network.backend_sync import SyncStream
 
 __all__ = ["HTTP2Connection"]
 

@@ -1,10 +1,10 @@
 """Reclaiming the connection of a streamed response that is dropped without being closed.
 
-httpx 0.28 keeps such a connection busy for ever: the pool counts it against
-``max_connections``, and after enough drops every request fails with PoolTimeout. Our
-transports' response streams (`ResponseStream`, `AsyncResponseStream` in `default.py`)
-notice when they are garbage collected unclosed, and close their httpcore pool stream
-then. Closing it is what ``response.close()`` would have done: the connection goes back
+Such a connection must not stay busy for ever (the pool counts it against
+``max_connections``, and after enough drops every request would fail with PoolTimeout:
+see docs/design.md). Our transports' response streams (`ResponseStream`,
+`AsyncResponseStream`) notice when they are garbage collected unclosed, and close their
+pool stream then. Closing it is what ``response.close()`` would have done: the connection goes back
 to the pool if its response had been read to the end, otherwise it is closed; either way
 its slot is freed and the next queued request gets it. A `ResourceWarning` naming the
 request's method and URL tells the programmer to close responses. The request flow's
@@ -15,14 +15,14 @@ the cycle collector next runs.
 The collector runs finalizers wherever an allocation happens to trigger it, in any
 thread, so the close cannot always happen right there:
 
-* Sync: the close takes the pool's (non-reentrant) thread lock. `SyncReclaimer`
-  replaces that lock with `OwnedThreadLock`, which knows its holder. If the collecting
-  thread is not holding it (the usual case: the response was dropped in user code), the
-  stream is closed at once, even when another thread holds the lock (we wait for it, as
-  any request does). Otherwise, and for HTTP/2 (whose shared connection has locks of its
-  own that this very thread may be holding), the stream is queued and closed at the next
-  safe point: when the transport next sends a request, a response of it is closed, or the
-  transport is closed.
+* Sync: the close takes the pool's (non-reentrant) thread lock, which knows its holder
+  (`sync_primitives.PoolLock`). If the collecting thread is not holding it (the usual
+  case: the response was dropped in user code), the stream is closed at once, even when
+  another thread holds the lock (we wait for it, as any request does). Otherwise, and for
+  anything but HTTP/1.1 (an HTTP/2 connection is shared, with locks of its own that this
+  very thread may be holding), the stream is queued and closed at the next safe point:
+  when the transport next sends a request, a response of it is closed, or the transport
+  is closed.
 * Async: the close is a coroutine and cannot be awaited from a finalizer; nor may a socket
   owned by an event loop be closed from outside it (asyncio transports belong to their
   loop's thread, trio must be told before a socket it watches is closed), nor the pool's
@@ -44,19 +44,18 @@ import threading
 import typing
 import warnings
 
-import httpcore
-from httpcore._async.connection_pool import PoolByteStream as AsyncPoolByteStream
-from httpcore._sync.connection_pool import PoolByteStream
-from httpcore._synchronization import ThreadLock
+from ..http11 import HTTP11Body
+from ..network.sync_primitives import PoolLock
+from .async_pool import AsyncPoolStream
+from .sync_pool import PoolStream
 
 if typing.TYPE_CHECKING:  # pragma: no cover
-    from .._models import Request
+    from ..._models import Request
 
 __all__ = [
-    "OwnedThreadLock",
-    "SyncReclaimer",
+    "AsyncReclaimer",
+    "Reclaimer",
     "event_loop_handle",
-    "is_async_pool_stream",
     "schedule_async_reclaim",
     "warn_dropped_response",
 ]
@@ -79,48 +78,30 @@ def warn_dropped_response(request: Request | None) -> None:
 # --- sync -------------------------------------------------------------------------------------
 
 
-class OwnedThreadLock(ThreadLock):
-    """httpcore's pool thread lock, also recording which thread holds it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.owner: int | None = None
-
-    def __enter__(self) -> OwnedThreadLock:
-        self._lock.acquire()
-        self.owner = threading.get_ident()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.owner = None
-        self._lock.release()
-
-
-class SyncReclaimer:
+class Reclaimer:
     """Closes the pool streams of one sync transport's dropped responses."""
 
-    def __init__(self, pool: httpcore.ConnectionPool) -> None:
-        if type(getattr(pool, "_optional_thread_lock", None)) is ThreadLock:
-            # Replaced before the pool is ever used, so nobody holds the old one.
-            pool._optional_thread_lock = OwnedThreadLock()
-        self._pending: collections.deque[PoolByteStream] = collections.deque()
+    def __init__(self) -> None:
+        self._pending: collections.deque[PoolStream] = collections.deque()
+
+    def current(self) -> Reclaimer:
+        """The reclaimer for a response made now (this one: threads share it)."""
+        return self
 
     @staticmethod
     def is_reclaimable(stream: object) -> bool:
-        return isinstance(stream, PoolByteStream)
+        return isinstance(stream, PoolStream)
 
-    def reclaim(self, stream: PoolByteStream) -> None:
+    def reclaim(self, stream: PoolStream) -> None:
         """Close `stream` now if that is safe in this thread, else at the next safe point.
 
         Called from a finalizer: never blocks on a lock this thread may hold.
         """
-        # The lock of the pool the stream came from (a pool swapped in after the
-        # transport was made has httpcore's plain lock: then always wait).
-        lock = getattr(getattr(stream, "_pool", None), "_optional_thread_lock", None)
+        lock = stream._pool._pool_lock
         if (
-            isinstance(lock, OwnedThreadLock)
+            isinstance(lock, PoolLock)
             and lock.owner != threading.get_ident()
-            and not _is_http2(getattr(stream, "_stream", None))
+            and type(stream._stream) is HTTP11Body
         ):
             _close_quietly(stream)
         else:
@@ -137,15 +118,7 @@ class SyncReclaimer:
             _close_quietly(stream)
 
 
-def _is_http2(connection_stream: object) -> bool:
-    # An HTTP/1.1 connection serves only the dropped response, but an HTTP/2 one is
-    # shared, and this thread may be inside it, holding its (non-reentrant) locks.
-    # httpcore's HTTP/2 module is only loaded once HTTP/2 is in use (it needs h2).
-    http2 = sys.modules.get("httpcore._sync.http2")
-    return http2 is not None and isinstance(connection_stream, http2.HTTP2ConnectionByteStream)
-
-
-def _close_quietly(stream: PoolByteStream) -> None:
+def _close_quietly(stream: PoolStream) -> None:
     try:
         stream.close()
     except Exception as exc:  # the connection is broken anyway; it has been dropped
@@ -160,8 +133,37 @@ _LoopHandle = typing.Union[asyncio.AbstractEventLoop, typing.Any]  # or a trio.l
 _reclaim_tasks: set[asyncio.Task[None]] = set()
 
 
-def is_async_pool_stream(stream: object) -> bool:
-    return isinstance(stream, AsyncPoolByteStream)
+class AsyncReclaimer:
+    """Closes the pool streams of one async transport's dropped responses, each on the
+    event loop (or trio run) its response was made on."""
+
+    __slots__ = ("_last", "_loop")
+
+    def __init__(self, loop: _LoopHandle | None = None) -> None:
+        self._loop = loop
+        self._last: AsyncReclaimer | None = None
+
+    def current(self) -> AsyncReclaimer | None:
+        """The reclaimer for a response made now, on the running loop (if any)."""
+        loop = event_loop_handle()
+        if loop is None:
+            return None
+        last = self._last
+        if last is None or last._loop is not loop:
+            last = self._last = AsyncReclaimer(loop)
+        return last
+
+    @staticmethod
+    def is_reclaimable(stream: object) -> bool:
+        return isinstance(stream, AsyncPoolStream)
+
+    def reclaim(self, stream: AsyncPoolStream) -> None:
+        """Called from a finalizer: schedule the close on the response's loop."""
+        if self._loop is not None:
+            schedule_async_reclaim(self._loop, stream)
+
+    def drain(self) -> None:
+        """Nothing to do: reclaims run as tasks of their own."""
 
 
 def event_loop_handle() -> _LoopHandle | None:
@@ -179,7 +181,7 @@ def event_loop_handle() -> _LoopHandle | None:
     return None
 
 
-def schedule_async_reclaim(loop: _LoopHandle, stream: AsyncPoolByteStream) -> bool:
+def schedule_async_reclaim(loop: _LoopHandle, stream: AsyncPoolStream) -> bool:
     """Close `stream` in a new task on `loop`, soon; callable from any thread.
 
     Returns False when the loop has finished (nothing left to schedule on).
@@ -194,18 +196,18 @@ def schedule_async_reclaim(loop: _LoopHandle, stream: AsyncPoolByteStream) -> bo
     return True
 
 
-def _start_asyncio_reclaim(loop: asyncio.AbstractEventLoop, stream: AsyncPoolByteStream) -> None:
+def _start_asyncio_reclaim(loop: asyncio.AbstractEventLoop, stream: AsyncPoolStream) -> None:
     task = loop.create_task(_aclose_quietly(stream))
     _reclaim_tasks.add(task)
     task.add_done_callback(_reclaim_tasks.discard)
 
 
-def _start_trio_reclaim(stream: AsyncPoolByteStream) -> None:
+def _start_trio_reclaim(stream: AsyncPoolStream) -> None:
     trio = sys.modules["trio"]
     trio.lowlevel.spawn_system_task(_aclose_quietly, stream, name="httpx reclaim")
 
 
-async def _aclose_quietly(stream: AsyncPoolByteStream) -> None:
+async def _aclose_quietly(stream: AsyncPoolStream) -> None:
     try:
         await stream.aclose()
     except Exception as exc:  # an error in a system task would crash a trio run

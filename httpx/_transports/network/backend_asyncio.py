@@ -18,9 +18,7 @@ for their timeouts, as httpcore does (its behaviour under cancel scopes is well 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import select
-import socket
 import ssl
 import typing
 from collections import deque
@@ -120,6 +118,10 @@ class AsyncioStream(asyncio.Protocol, httpcore.AsyncNetworkStream):
     # --- httpcore's AsyncNetworkStream ----------------------------------------------------
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        if self._closed:
+            # Closed by us: what was received is gone with the connection (as with the
+            # other backends, whatever the timing).
+            raise httpcore.ReadError("the connection is closed")
         if not self._buffered:
             await self._wait_for_data(timeout)
             if not self._buffered:
@@ -305,100 +307,22 @@ async def connect_tcp(
     local_address: str | None = None,
     socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
 ) -> AsyncioStream:
+    """A connection to `host` (an IP address: `backends.AsyncNativeBackend` resolves names
+    and races their addresses)."""
+    loop = asyncio.get_running_loop()
+    local_addr = None if local_address is None else (local_address, 0)
     try:
         with anyio.fail_after(timeout):
-            stream = await _happy_eyeballs(host, port, local_address)
+            _, stream = await loop.create_connection(
+                lambda: AsyncioStream(loop), host, port, local_addr=local_addr
+            )
     except TimeoutError as exc:
         raise httpcore.ConnectTimeout("timed out while connecting") from exc
     except OSError as exc:
-        raise httpcore.ConnectError(str(exc) or repr(exc)) from exc
+        # (anyio's message, which httpx 0.28 reports.)
+        raise httpcore.ConnectError("All connection attempts failed") from exc
     _apply_socket_options(stream, socket_options)
     return stream
-
-
-async def _happy_eyeballs(host: str, port: int, local_address: str | None) -> AsyncioStream:
-    """Connect to the first address of `host` that answers (RFC 8305), as anyio does.
-
-    One attempt starts every 250 ms until one succeeds; IPv6 goes first, then IPv4.
-    (asyncio's own ``happy_eyeballs_delay`` races leak sockets when cancelled on Python
-    3.11, so the race is run here, with an anyio task group.)
-    """
-    loop = asyncio.get_running_loop()
-    local_addr: tuple[str, int] | None = None
-    family = socket.AF_UNSPEC
-    if local_address:
-        family, *_, local_sockaddr = (await anyio.getaddrinfo(local_address, 0))[0]
-        local_addr = (str(local_sockaddr[0]), 0)
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        targets = _order_addresses(
-            await anyio.getaddrinfo(host, port, family=family, type=socket.SOCK_STREAM)
-        )
-    else:
-        targets = [address.compressed]
-
-    async def attempt(target: str) -> AsyncioStream:
-        _, stream = await loop.create_connection(
-            lambda: AsyncioStream(loop), target, port, local_addr=local_addr
-        )
-        return stream
-
-    if len(targets) == 1:
-        try:
-            return await attempt(targets[0])
-        except OSError as exc:
-            raise OSError("All connection attempts failed") from exc
-
-    connected: AsyncioStream | None = None
-    errors: list[OSError] = []
-
-    async def race(target: str, done: anyio.Event) -> None:
-        nonlocal connected
-        try:
-            stream = await attempt(target)
-        except OSError as exc:
-            errors.append(exc)
-            return
-        finally:
-            done.set()
-        if connected is None:
-            connected = stream
-            group.cancel_scope.cancel()
-        else:
-            stream.close_now()
-
-    try:
-        async with anyio.create_task_group() as group:
-            for target in targets:
-                done = anyio.Event()
-                group.start_soon(race, target, done)
-                with anyio.move_on_after(0.25):
-                    await done.wait()
-    except BaseException:
-        if connected is not None:
-            connected.close_now()
-        raise
-    if connected is None:
-        raise OSError("All connection attempts failed") from (errors[0] if errors else None)
-    return connected
-
-
-def _order_addresses(infos: list[typing.Any]) -> list[str]:
-    # The first IPv6 address, then the first IPv4 one, then the rest (RFC 8305 4).
-    targets: list[str] = []
-    seen_v6 = seen_v4 = False
-    for family, *_, sockaddr in infos:
-        address = str(sockaddr[0])
-        if family == socket.AF_INET6 and not seen_v6:
-            seen_v6 = True
-            targets.insert(0, address)
-        elif family == socket.AF_INET and not seen_v4 and seen_v6:
-            seen_v4 = True
-            targets.insert(1, address)
-        else:
-            targets.append(address)
-    return targets
 
 
 async def connect_unix_socket(

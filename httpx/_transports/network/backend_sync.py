@@ -7,31 +7,36 @@ This stream sets the timeout only when it changes, sends from a memoryview, and 
 whether an idle connection has become readable with a poll object registered once.
 
 TLS uses the ssl module's own sockets. TLS inside TLS (an https proxy tunnelling to an
-https origin) needs an `ssl.SSLObject` over the outer TLS socket; httpcore's
-`TLSinTLSStream` does exactly that, and is used for it.
+https origin) needs an `ssl.SSLObject` over the outer TLS socket:
+`TLSinTLSStream` (tls_in_tls.py) does that.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import select
+import selectors
 import socket
 import ssl
 import sys
+import time
 import typing
 
 import httpcore
-from httpcore._backends.sync import TLSinTLSStream
+
+from .route import Address, ip_family
+from .tls_in_tls import TLSinTLSStream
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from httpcore import SOCKET_OPTION
 
-__all__ = ["SyncBackend", "SyncStream"]
+__all__ = ["NativeBackend", "SyncStream"]
 
 # Upper bound for one recv(). recv() allocates a bytes object of this size each time:
 # below glibc's default mmap threshold (128 KiB) it comes from the heap, warm; above it
 # each read may map and unmap fresh pages, which costs more than the system calls it
-# saves. Measured on loopback, client CPU per GB downloaded: 64 KiB 0.20 s, just under
-# 128 KiB 0.19 s, 256 KiB 0.23 s, 1 MiB 0.25 s and up.
+# saves (the measurements are in benchmarks/RESULTS.md).
 _RECV_SIZE = 128 * 1024 - 256
 _UNSET = object()
 
@@ -139,7 +144,9 @@ class SyncStream(httpcore.NetworkStream):
         return bool(poller.poll(0))
 
 
-class SyncBackend(httpcore.NetworkBackend):
+class NativeBackend(httpcore.NetworkBackend):
+    races = True  # resolve() and connect_tcp_race() are there for the connect step
+
     def connect_tcp(
         self,
         host: str,
@@ -148,23 +155,99 @@ class SyncBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
     ) -> SyncStream:
-        source_address = None if local_address is None else (local_address, 0)
+        if ip_family(host) is None:
+            # A host name (from code other than our connect step): resolve and race.
+            started = time.monotonic()
+            addresses = self.resolve(host, port, timeout, local_address)
+            if timeout is not None:
+                timeout = max(timeout - (time.monotonic() - started), 0.0)
+            return self.connect_tcp_race(addresses, port, timeout, local_address, socket_options)
+        return self.connect_tcp_race(
+            [(ip_family(host) or socket.AF_INET, host)],
+            port,
+            timeout,
+            local_address,
+            socket_options,
+        )
+
+    def resolve(
+        self, host: str, port: int, timeout: float | None, local_address: str | None
+    ) -> list[Address]:
+        # The system resolver blocks, without a timeout of its own (as in httpcore).
+        family = socket.AF_UNSPEC
+        if local_address is not None:
+            family = ip_family(local_address) or socket.AF_UNSPEC
         try:
-            sock = socket.create_connection((host, port), timeout, source_address=source_address)
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(str(exc) or "timed out") from exc
+            infos = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM)
         except OSError as exc:
             raise httpcore.ConnectError(str(exc) or repr(exc)) from exc
+        return [(info[0], str(info[4][0])) for info in infos]
+
+    def connect_tcp_race(
+        self,
+        addresses: list[Address],
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
+        delay: float = 0.25,
+    ) -> SyncStream:
+        """Happy Eyeballs (RFC 8305) with non-blocking sockets: a new attempt every
+        `delay` seconds, or as soon as the previous one fails; the first connected
+        socket wins."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        selector = selectors.DefaultSelector()
+        pending: list[socket.socket] = []
+        errors: list[OSError] = []
+        remaining = list(addresses)
+        next_attempt = 0.0
+        winner: socket.socket | None = None
+        try:
+            while winner is None:
+                now = time.monotonic()
+                if remaining and (now >= next_attempt or not pending):
+                    sock = _start_connecting(remaining.pop(0), port, local_address, errors)
+                    next_attempt = now + delay
+                    if sock is not None:
+                        pending.append(sock)
+                        selector.register(sock, selectors.EVENT_WRITE)
+                    continue
+                if not pending:
+                    raise httpcore.ConnectError(
+                        str(errors[-1]) if errors else "All connection attempts failed"
+                    )
+                wait = None if deadline is None else deadline - now
+                if remaining:
+                    wait = next_attempt - now if wait is None else min(wait, next_attempt - now)
+                if wait is not None and wait <= 0 and deadline is not None and now >= deadline:
+                    raise httpcore.ConnectTimeout("timed out")
+                for key, _ in selector.select(None if wait is None else max(wait, 0.0)):
+                    sock = typing.cast(socket.socket, key.fileobj)
+                    selector.unregister(sock)
+                    pending.remove(sock)
+                    error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                    if error:
+                        errors.append(OSError(error, os.strerror(error)))
+                        sock.close()
+                    elif winner is None:
+                        winner = sock
+                    else:  # pragma: no cover - two at once: keep the first
+                        sock.close()
+        finally:
+            for sock in pending:
+                sock.close()
+            selector.close()
         try:
             for option in socket_options or ():
-                sock.setsockopt(*option)
+                winner.setsockopt(*option)
             # No Nagle delay for small request heads and bodies (as httpcore).
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            winner.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            winner.setblocking(True)
         except OSError as exc:
-            sock.close()
+            winner.close()
             raise httpcore.ConnectError(str(exc) or repr(exc)) from exc
-        stream = SyncStream(sock)
-        stream._timeout = timeout
+        stream = SyncStream(winner)
+        stream._timeout = _UNSET  # set by the first read or write
         return stream
 
     def connect_unix_socket(
@@ -191,3 +274,23 @@ class SyncBackend(httpcore.NetworkBackend):
         stream = SyncStream(sock)
         stream._timeout = timeout
         return stream
+
+
+def _start_connecting(
+    address: Address, port: int, local_address: str | None, errors: list[OSError]
+) -> socket.socket | None:
+    """A non-blocking socket connecting to `address`, or None if it failed at once."""
+    family, host = address
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        if local_address is not None:
+            sock.bind((local_address, 0))
+        error = sock.connect_ex((host, port))
+        if error and error not in (errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
+            raise OSError(error, os.strerror(error))
+    except OSError as exc:
+        sock.close()
+        errors.append(exc)
+        return None
+    return sock

@@ -1,4 +1,4 @@
-"""The HTTP/1.1 connection (httpx/_transports/http11.py) and network backends, on real sockets.
+"""The HTTP/1.1 connection (httpx/_transports/http11/) and network backends, on real sockets.
 
 Every client-level scenario runs three ways (`Client`, `AsyncClient` on asyncio and on
 trio, see tests/harness.py) against small raw servers written here, whose bytes on the
@@ -23,10 +23,10 @@ import httpcore
 import pytest
 
 import httpx
-from httpx._transports.backends import AsyncBackend, SyncBackend
-from httpx._transports.connection import AsyncFastHTTPConnection, FastHTTPConnection
-from httpx._transports.http11 import AsyncHTTP11Connection
-from httpx._transports.http11_sync import HTTP11Connection
+from httpx._transports.http11 import AsyncHTTP11Connection, HTTP11Connection
+from httpx._transports.network.backends import AsyncNativeBackend, NativeBackend
+from httpx._transports.pool.async_connection import AsyncConnection
+from httpx._transports.pool.sync_connection import Connection
 from tests.harness import MODES, run
 
 # --- a raw server ---------------------------------------------------------------------------
@@ -299,6 +299,43 @@ def chunked(*chunks: bytes, trailer: bytes = b"") -> bytes:
     )
 
 
+FORGED = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged"
+SMUGGLING = {
+    "head": (b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\n" + FORGED, b""),
+    "204": (b"HTTP/1.1 204 No Content\r\n\r\n" + FORGED, b""),
+    "304": (b"HTTP/1.1 304 Not Modified\r\nContent-Length: 6\r\n\r\n" + FORGED, b""),
+    "length": (ok(b"first") + FORGED, b"first"),
+    "chunked": (chunked(b"first") + FORGED, b"first"),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", sorted(SMUGGLING))
+def test_bytes_after_a_response_never_reach_the_next_request(mode: str, case: str) -> None:
+    # httpx 0.28.1 (httpcore) takes these bytes for the start of the next response.
+    payload, body = SMUGGLING[case]
+    served = []
+
+    def handler(sock: socket.socket, index: int) -> None:
+        reader = Reader(sock)
+        while reader.request() is not None:
+            first = not served
+            served.append(index)  # before sending: the next request may come at once
+            sock.sendall(payload if first else ok(b"second"))
+
+    with RawServer(handler) as server:
+
+        async def scenario(client: typing.Any) -> None:
+            method = "HEAD" if case == "head" else "GET"
+            response = await client.request(method, server.url)
+            assert response.content == body
+            for _ in range(2):
+                assert (await client.get(server.url)).content == b"second"
+
+        run(mode, scenario)
+    assert server.connections == 2  # the first connection was not reused
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_chunked_response_delivered_a_byte_at_a_time(mode: str) -> None:
     payload = chunked(b"hello ", b"chunked ", b"world", trailer=b"X-Checksum: 1\r\n")
@@ -388,6 +425,8 @@ BAD_RESPONSES = {
         "incomplete chunked read",
     ),
     "no-response": (b"", "Server disconnected without sending a response"),
+    # Not an interim response (those are 1xx): a protocol error (h11's rule).
+    "status-099": (b"HTTP/1.1 099 Low\r\n\r\n", "InformationalResponse status_code"),
 }
 
 
@@ -774,7 +813,7 @@ def test_pools_build_our_connections(server: typing.Any) -> None:
     with httpx.HTTPTransport() as transport:
         transport.handle_request(httpx.Request("GET", server.url)).read()
         connection = transport._pool.connections[0]
-        assert isinstance(connection, FastHTTPConnection)
+        assert isinstance(connection, Connection)
         assert isinstance(connection._connection, HTTP11Connection)
         assert "HTTP/1.1, IDLE, Request Count: 1" in repr(connection)
 
@@ -784,13 +823,13 @@ async def test_async_pools_build_our_connections(server: typing.Any) -> None:
     async with httpx.AsyncHTTPTransport() as transport:
         await (await transport.handle_async_request(httpx.Request("GET", server.url))).aread()
         connection = transport._pool.connections[0]
-        assert isinstance(connection, AsyncFastHTTPConnection)
+        assert isinstance(connection, AsyncConnection)
         assert isinstance(connection._connection, AsyncHTTP11Connection)
 
 
 def test_connection_refuses_a_request_while_busy(server: typing.Any) -> None:
     origin = httpcore.Origin(b"http", b"127.0.0.1", server.port)
-    stream = SyncBackend().connect_tcp("127.0.0.1", server.port)
+    stream = NativeBackend().connect_tcp("127.0.0.1", server.port)
     with HTTP11Connection(origin, stream) as connection:
         request = httpcore.Request("GET", server.url, headers=[("Host", "127.0.0.1")])
         response = connection.handle_request(request)
@@ -826,7 +865,7 @@ async def test_custom_network_streams_still_work(server: typing.Any) -> None:
             return self.inner.get_extra_info(info)
 
     origin = httpcore.Origin(b"http", b"127.0.0.1", server.port)
-    stream = Plain(await AsyncBackend().connect_tcp("127.0.0.1", server.port))
+    stream = Plain(await AsyncNativeBackend().connect_tcp("127.0.0.1", server.port))
     async with AsyncHTTP11Connection(origin, stream, keepalive_expiry=5.0) as connection:
         for _ in range(2):
             request = httpcore.Request("GET", server.url, headers=[("Host", "127.0.0.1")])
