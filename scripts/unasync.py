@@ -27,7 +27,9 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # (async source, generated sync file), relative to the repository root.
-FILES: list[tuple[str, str]] = []
+FILES: list[tuple[str, str]] = [
+    ("httpx/_transports/http2/connection.py", "httpx/_transports/http2/connection_sync.py"),
+]
 
 # Whole words replaced, in this order. Names starting with "Async" lose the prefix by
 # the generic rule below; only the exceptions to that rule are listed here.

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import httpcore
 
-from .http2 import AsyncHTTP2Connection
-from .http2_sync import HTTP2Connection
+from .http2 import AsyncHTTP2Connection, HTTP2Connection
 from .http11 import AsyncHTTP11Connection
 from .http11_sync import HTTP11Connection
 
