@@ -1,10 +1,11 @@
 """Header fields for HTTP/2: the request's (RFC 9113 section 8.3.1), and the checks on a
 response head that h2 leaves to us.
 
-h2 encodes and decodes the fields (HPACK) and validates the response's (its
-``validate_inbound_headers``); its outbound validation is off, because every request's
-fields are built and checked here in one pass, with httpcore's exception types, and the
-fields of a request seen before are not checked again.
+h2 encodes and decodes the fields (HPACK). Its validation of fields is off both ways:
+every request's fields are built and checked here in one pass, with httpcore's exception
+types, and a response head is checked against the same rules h2 applies (RFC 9113
+sections 8.2 and 8.3.2); fields seen before are not checked again (h2's checks run
+generators over every byte of every field).
 """
 
 from __future__ import annotations
@@ -38,6 +39,10 @@ _SHORT_COOKIE = 20  # h2 never indexes cookies shorter than this: they are guess
 # large values are not kept).
 _CHECKED: dict[tuple[bytes, bytes], bytes] = {}
 _CHECKED_LIMIT = 4096
+# Response field names: lowercase tokens (RFC 9113 section 8.2.1).
+_RESPONSE_NAME_RE = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-z]+")
+_CONNECTION_SPECIFIC = _DROPPED - {b"host"}  # section 8.2.2
+_VALID_RESPONSE_FIELDS: dict[tuple[bytes, bytes], None] = {}  # (a cache, as _CHECKED)
 
 Field = typing.Union[tuple[bytes, bytes], hpack.NeverIndexedHeaderTuple]
 
@@ -120,25 +125,47 @@ class ResponseHead(typing.NamedTuple):
 
 
 def response_head(fields: typing.Sequence[tuple[bytes, bytes]]) -> ResponseHead | str:
-    """The status, regular fields and Content-Length of a response head that h2 has
-    validated (one :status first, lowercase names, no connection-specific fields, equal
-    Content-Lengths of digits only); or why it is malformed (section 8.1.1)."""
+    """The status, fields and Content-Length of a response head; or why it is malformed
+    (RFC 9113 section 8.1.1).
+
+    h2 has checked that Content-Length fields are digits and agree (section 8.1.1).
+    """
     status = None
-    headers = []
+    headers: list[tuple[bytes, bytes]] = []
     content_length = None
-    for name, value in fields:
+    valid = _VALID_RESPONSE_FIELDS
+    for field in fields:
+        name, value = field
         if name[:1] == b":":
-            # h2 lets only :status through on a response.
+            # Section 8.3: one :status, before the regular fields, and nothing else.
+            if name != b":status" or status is not None or headers:
+                return f"misplaced or unknown pseudo-header field {name!r}"
             if len(value) != 3 or not value.isdigit():
                 return f"invalid :status {value!r}"
             status = int(value)
             continue
+        if field not in valid:
+            problem = _response_field_problem(name, value)
+            if problem is not None:
+                return problem
+            if len(value) <= 256 and len(valid) < _CHECKED_LIMIT:
+                valid[(name, value)] = None
         if name == b"content-length":
-            content_length = int(value)  # h2 checked: 1*DIGIT, all copies equal
-        headers.append((name, value))
-    if status is None:  # pragma: no cover - h2 requires it
+            content_length = int(value)
+        headers.append(field)
+    if status is None:
         return "response without :status"
     return ResponseHead(status, headers, content_length)
+
+
+def _response_field_problem(name: bytes, value: bytes) -> str | None:
+    if _RESPONSE_NAME_RE.fullmatch(name) is None:
+        return f"invalid header field name {name!r}"
+    if _FIELD_VALUE_RE.fullmatch(value) is None:
+        return f"invalid header field value {value!r}"
+    if name in _CONNECTION_SPECIFIC or (name == b"te" and value != b"trailers"):
+        return f"connection-specific header field {name!r}"
+    return None
 
 
 def known_body(stream: object) -> bytes | None:

@@ -1,12 +1,12 @@
-"""Creating h2's `H2Connection` for our connections: the one module that knows h2's
-internals.
+"""Creating h2's `H2Connection` for our connections: the one module that knows the
+internals of h2 and its hpack.
 
-Everything else in this package uses h2's public API only. Two things h2 gets wrong for
-a client that shares one connection between many concurrent requests are fixed here,
-narrowly, on a subclass, for the h2 versions pinned in pyproject's ``http2`` extra
-(`TESTED_H2`); with any other h2, or if the attributes relied on are missing, a plain
-`H2Connection` is used (`FAST_PATH` is False) and everything still works, more slowly
-and with the GOAWAY limitation below.
+Everything else in this package uses h2's public API only. What h2 gets wrong or makes
+slow for a client that shares one connection between many concurrent requests is fixed
+here, narrowly, on subclasses, for the h2 and hpack versions pinned in pyproject's
+``http2`` extra (`TESTED_H2`, `TESTED_HPACK`); with any other version, or if the
+attributes relied on are missing, plain h2 objects are used (`FAST_PATH` is False) and
+everything still works, more slowly and with the GOAWAY limitation below.
 
 1. Counting open streams. h2 counts the open streams whenever a stream opens (to check
    the server's SETTINGS_MAX_CONCURRENT_STREAMS) by scanning every stream it knows, and
@@ -22,7 +22,18 @@ and with the GOAWAY limitation below.
    requests, any server shutting down), so the state machine is kept open for receiving;
    the connection takes no new streams anyway (`AsyncHTTP2Connection.is_available`).
 
-The measurements behind (1) are in docs/design.md (HTTP/2 section).
+3. HPACK. hpack decodes every field of every response head (Huffman decoding byte by
+   byte, in Python) and encodes every field of every request head, searching its tables
+   each time, although a client mostly sends and receives the same heads again. Header
+   blocks are cached per connection, keyed by their bytes (decoding) or fields
+   (encoding), with exactly the effect on the dynamic table that decoding or encoding
+   them again would have (RFC 7541 section 2.3): a cached decoding is used only if it
+   referred to no dynamic table entry, or the table has not changed since; the entries
+   it inserted are inserted again. A cached encoding is used only if encoding it changed
+   nothing and nothing has changed since. Table size updates are never cached. The list
+   size limit (SETTINGS_MAX_HEADER_LIST_SIZE) is checked on every use.
+
+The measurements behind (1) and (3) are in docs/design.md (HTTP/2 section).
 """
 
 from __future__ import annotations
@@ -33,10 +44,17 @@ import h2
 import h2.config
 import h2.connection
 import h2.settings
+import hpack
+import hpack.exceptions
+import hpack.table
 
-__all__ = ["FAST_PATH", "TESTED_H2", "forget_stream", "new_h2_connection"]
+__all__ = ["FAST_PATH", "TESTED_H2", "TESTED_HPACK", "forget_stream", "new_h2_connection"]
 
-TESTED_H2 = ("4.1.", "4.2.", "4.3.", "4.4.")  # version prefixes this module was checked with
+# Version prefixes this module was checked with (pinned in pyproject's http2 extra).
+TESTED_H2 = ("4.3.", "4.4.")
+TESTED_HPACK = ("4.1.", "4.2.")
+_CACHE_SIZE = 64  # header blocks cached per connection and direction
+_CACHE_BLOCK = 2048  # larger blocks are not cached (bytes, or fields' total length)
 
 # What we announce (RFC 9113 section 6.5.2), as httpcore does: no server push, at most 100
 # concurrent streams, 64 KiB header lists; and 16 MiB receive windows per stream (in
@@ -53,15 +71,24 @@ _CONFIG = h2.config.H2Configuration(
     # httpcore's exception types); responses are validated by h2.
     validate_outbound_headers=False,
     normalize_outbound_headers=False,
-    validate_inbound_headers=True,
-    normalize_inbound_headers=True,
+    # Response fields are checked by `fields.response_head`, with a cache of the fields
+    # seen before (h2's checks run generators over every byte of every field).
+    validate_inbound_headers=False,
+    normalize_inbound_headers=False,
 )
 
 
 def _has_internals() -> bool:
     connection = h2.connection.H2Connection(config=_CONFIG)
+    table = hpack.table.HeaderTable()
     return (
         h2.__version__.startswith(TESTED_H2)
+        and getattr(hpack, "__version__", "").startswith(TESTED_HPACK)
+        and isinstance(getattr(connection, "encoder", None), hpack.Encoder)
+        and isinstance(getattr(connection, "decoder", None), hpack.Decoder)
+        and isinstance(getattr(table, "dynamic_entries", None), typing.Sequence)
+        and isinstance(getattr(hpack.table.HeaderTable, "maxsize", None), property)
+        and callable(getattr(table, "get_by_index", None))
         and isinstance(getattr(connection, "streams", None), dict)
         and isinstance(getattr(connection, "_closed_streams", None), dict)
         and callable(getattr(connection, "_receive_goaway_frame", None))
@@ -72,8 +99,113 @@ def _has_internals() -> bool:
     )
 
 
+class _CountingTable(hpack.table.HeaderTable):
+    """hpack's header table, counting its changes (`generation`) and telling whether it
+    was read (`dynamic_used`) and what was inserted (`inserted`) while recording."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.generation = 0
+        self.dynamic_used = False
+        self.inserted: list[tuple[bytes, bytes]] | None = None
+
+    def add(self, name: bytes, value: bytes) -> None:
+        self.generation += 1
+        if self.inserted is not None:
+            self.inserted.append((name, value))
+        super().add(name, value)
+
+    @property
+    def maxsize(self) -> int:
+        return self._maxsize
+
+    @maxsize.setter
+    def maxsize(self, newmax: int) -> None:
+        self.generation += 1
+        self.inserted = None  # a size update: not cacheable
+        hpack.table.HeaderTable.maxsize.fset(self, newmax)  # type: ignore[attr-defined]
+
+    def get_by_index(self, index: int) -> tuple[bytes, bytes]:
+        if index > self.STATIC_TABLE_LENGTH:
+            self.dynamic_used = True
+        return super().get_by_index(index)
+
+
+class _Decoded(typing.NamedTuple):
+    generation: int | None  # the table's, if the decoding read it
+    inserted: list[tuple[bytes, bytes]]
+    headers: list[typing.Any]
+    size: int  # the header list size (RFC 7541 section 4.1)
+
+
+class _CachingDecoder(hpack.Decoder):
+    def __init__(self, max_header_list_size: int) -> None:
+        super().__init__(max_header_list_size=max_header_list_size)
+        self.header_table: _CountingTable = _CountingTable()
+        self._cache: dict[bytes, _Decoded] = {}
+
+    def decode(self, data: bytes, raw: bool = False) -> typing.Any:
+        table = self.header_table
+        cached = self._cache.get(data) if raw else None
+        if cached is not None and (
+            cached.generation is None or cached.generation == table.generation
+        ):
+            if cached.size > self.max_header_list_size:
+                raise hpack.exceptions.OversizedHeaderListError(
+                    f"A header list larger than {self.max_header_list_size} has been received"
+                )
+            for name, value in cached.inserted:
+                table.add(name, value)
+            return list(cached.headers)
+        generation = table.generation
+        table.dynamic_used = False
+        inserted: list[tuple[bytes, bytes]] = []
+        table.inserted = inserted
+        try:
+            headers = super().decode(data, raw)
+        finally:
+            recorded: list[tuple[bytes, bytes]] | None = table.inserted
+            table.inserted = None
+        if raw and recorded is not None and len(data) <= _CACHE_BLOCK:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            size = sum(32 + len(name) + len(value) for name, value in headers)
+            used = generation if table.dynamic_used else None
+            self._cache[bytes(data)] = _Decoded(used, inserted, list(headers), size)
+        return headers
+
+
+class _CachingEncoder(hpack.Encoder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.header_table: _CountingTable = _CountingTable()
+        self._cache: dict[tuple[typing.Any, ...], tuple[int, bytes]] = {}
+
+    def encode(self, headers: typing.Any, huffman: bool = True) -> bytes:
+        table = self.header_table
+        if table.resized or not isinstance(headers, list):
+            return super().encode(headers, huffman)
+        # The field types matter too: never-indexed fields are encoded differently.
+        key = (huffman, *headers, *map(type, headers))
+        cached = self._cache.get(key)
+        if cached is not None and cached[0] == table.generation:
+            return cached[1]
+        generation = table.generation
+        block: bytes = super().encode(headers, huffman)
+        if table.generation == generation and len(block) <= _CACHE_BLOCK:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = (generation, block)
+        return block
+
+
 class _ClientH2Connection(h2.connection.H2Connection):
-    """`H2Connection` with the two fixes of the module docstring."""
+    """`H2Connection` with the fixes of the module docstring."""
+
+    def __init__(self, config: h2.config.H2Configuration) -> None:
+        super().__init__(config=config)
+        self.encoder = _CachingEncoder()
+        self.decoder = _CachingDecoder(self.decoder.max_header_list_size)
 
     @property
     def open_outbound_streams(self) -> int:
@@ -92,9 +224,12 @@ class _ClientH2Connection(h2.connection.H2Connection):
 FAST_PATH = _has_internals()
 
 
-def new_h2_connection(fast: bool = FAST_PATH) -> h2.connection.H2Connection:
+def new_h2_connection(fast: bool | None = None) -> h2.connection.H2Connection:
     """A client `H2Connection` whose connection preface, SETTINGS and connection window
-    increase are ready in `data_to_send()`."""
+    increase are ready in `data_to_send()`; with the fixes of the module docstring
+    unless `fast` (default: `FAST_PATH`) is False."""
+    if fast is None:
+        fast = FAST_PATH
     connection = (_ClientH2Connection if fast else h2.connection.H2Connection)(config=_CONFIG)
     # Set rather than updated, so that h2 applies them at once (before the server's ACK):
     # a PUSH_PROMISE is then refused from the first byte (section 8.4).
