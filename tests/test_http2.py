@@ -218,6 +218,8 @@ class ServerConnection:
             self._window = anyio.Event()
         elif isinstance(event, h2.events.PingAckReceived):
             server.ping_acks += 1
+        elif isinstance(event, h2.events.ConnectionTerminated):
+            server.goaways.append(event.error_code)
 
     async def _serve(self, exchange: Exchange) -> None:
         try:
@@ -235,6 +237,7 @@ class H2Server:
         self.received: list[Exchange] = []
         self.errors: list[BaseException] = []
         self.client_resets: list[int] = []
+        self.goaways: list[int | None] = []  # error codes of the client's GOAWAYs
         self.max_open_streams = 0
         self.stream_window_updates = 0
         self.ping_acks = 0

@@ -172,18 +172,22 @@ class AsyncHTTP2Connection(H2State, httpcore.AsyncConnectionInterface):
             if traced and not self._preface_sent:
                 async with AsyncTrace("send_connection_init", request, {"request": request}):
                     await self._flush(write_timeout)
-            await self._acquire_slot()
+            while True:
+                await self._acquire_slot()
+                with self._lock:
+                    if self._active <= self._max_streams:
+                        try:
+                            stream, body_left = self._open_stream(request, known_body(request.stream))
+                        except BaseException:
+                            self._release_slot()
+                            raise
+                        break
+                    # The server lowered its limit after the slot was ours: wait again.
+                    self._release_slot()
         except BaseException as exc:
             with self._lock:
                 self._request_failed_early(isinstance(exc, httpcore.ConnectionNotAvailable))
             raise
-        with self._lock:
-            try:
-                stream, body_left = self._open_stream(request, known_body(request.stream))
-            except BaseException as exc:
-                self._release_slot()
-                self._request_failed_early(isinstance(exc, httpcore.ConnectionNotAvailable))
-                raise
         stream.write_timeout = write_timeout
         try:
             if traced:

@@ -173,18 +173,24 @@ class HTTP2Connection(H2State, httpcore.ConnectionInterface):
             if traced and not self._preface_sent:
                 with Trace("send_connection_init", request, {"request": request}):
                     self._flush(write_timeout)
-            self._acquire_slot()
+            while True:
+                self._acquire_slot()
+                with self._lock:
+                    if self._active <= self._max_streams:
+                        try:
+                            stream, body_left = self._open_stream(
+                                request, known_body(request.stream)
+                            )
+                        except BaseException:
+                            self._release_slot()
+                            raise
+                        break
+                    # The server lowered its limit after the slot was ours: wait again.
+                    self._release_slot()
         except BaseException as exc:
             with self._lock:
                 self._request_failed_early(isinstance(exc, httpcore.ConnectionNotAvailable))
             raise
-        with self._lock:
-            try:
-                stream, body_left = self._open_stream(request, known_body(request.stream))
-            except BaseException as exc:
-                self._release_slot()
-                self._request_failed_early(isinstance(exc, httpcore.ConnectionNotAvailable))
-                raise
         stream.write_timeout = write_timeout
         try:
             if traced:

@@ -157,6 +157,7 @@ class H2State:
         self._received = 0  # bytes ever received
         self._silent = False  # a read timed out with nothing received since it began
         self._ids_exhausted = False
+        self._refused = False  # the server refused a stream (REFUSED_STREAM)
         self._handlers: dict[type[h2.events.Event], typing.Callable[[typing.Any], None]] = {
             h2.events.ResponseReceived: self._on_response,
             h2.events.DataReceived: self._on_data,
@@ -181,6 +182,7 @@ class H2State:
             and not self._unreliable
             and not self._silent
             and not self._ids_exhausted
+            and not self._refused
         )
 
     def has_expired(self) -> bool:
@@ -592,7 +594,9 @@ class H2State:
                 f"HTTP/2 stream {stream.id}: {_error_name(code)}"
             )
         elif code == _REFUSED_STREAM and stream.status is None:
-            # Section 8.7: not processed at all; safe to retry elsewhere.
+            # Section 8.7: not processed at all; safe to retry, on another connection
+            # (this one would refuse it again: it takes no new requests).
+            self._refused = True
             stream.error = httpcore.ConnectionNotAvailable()
         elif not (code == _NO_ERROR and stream.ended):
             # (NO_ERROR after a complete response: the request body is not needed.)
@@ -621,7 +625,7 @@ class H2State:
     def _on_settings(self, event: h2.events.RemoteSettingsChanged) -> None:
         changed = event.changed_settings
         push = changed.get(_ENABLE_PUSH)
-        if push is not None and push.new_value == 1:
+        if push is not None and push.new_value == 1:  # pragma: no cover - h2 4.4 checks it
             # Section 6.5.2: a client MUST treat this as a connection error.
             raise self._violation(_PROTOCOL_ERROR, "a server sent SETTINGS_ENABLE_PUSH=1")
         self._settings_seen = True
