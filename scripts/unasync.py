@@ -28,7 +28,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 # (async source, generated sync file), relative to the repository root.
 FILES: list[tuple[str, str]] = [
-    ("httpx/_transports/http2/connection.py", "httpx/_transports/http2/connection_sync.py"),
+    ("httpx/_transports/http2/_async/body.py", "httpx/_transports/http2/_sync/body.py"),
+    ("httpx/_transports/http2/_async/conn.py", "httpx/_transports/http2/_sync/conn.py"),
 ]
 
 # Whole words replaced, in this order. Names starting with "Async" lose the prefix by

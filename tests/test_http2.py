@@ -69,7 +69,12 @@ def assert_quiet(client: httpx.AsyncClient | httpx.Client) -> None:
 
 def headers_frame(stream_id: int, block: bytes, flags: int = 0x5) -> bytes:
     """A raw HEADERS frame (END_HEADERS | END_STREAM by default): RFC 9113 section 6.2."""
-    return struct.pack(">L", len(block))[1:] + bytes([0x1, flags]) + struct.pack(">L", stream_id) + block
+    return (
+        struct.pack(">L", len(block))[1:]
+        + bytes([0x1, flags])
+        + struct.pack(">L", stream_id)
+        + block
+    )
 
 
 # --- a scripted HTTP/2 server ---------------------------------------------------------------

@@ -541,7 +541,9 @@ def test_plain_h2_fallback(mode: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
     async def echo(exchange: Exchange) -> None:
         body = await exchange.read_body()
-        await exchange.respond(200, body or exchange.path.encode(), [(b"x-n", exchange.path.encode())])
+        await exchange.respond(
+            200, body or exchange.path.encode(), [(b"x-n", exchange.path.encode())]
+        )
 
     async def scenario(client: typing.Any) -> None:
         def fetch(index: int) -> None:

@@ -92,10 +92,10 @@ def _has_internals() -> bool:
         and isinstance(getattr(connection, "streams", None), dict)
         and isinstance(getattr(connection, "_closed_streams", None), dict)
         and callable(getattr(connection, "_receive_goaway_frame", None))
-        and isinstance(getattr(connection, "state_machine", None), h2.connection.H2ConnectionStateMachine)
         and isinstance(
-            getattr(type(connection), "open_outbound_streams", None), property
+            getattr(connection, "state_machine", None), h2.connection.H2ConnectionStateMachine
         )
+        and isinstance(getattr(type(connection), "open_outbound_streams", None), property)
     )
 
 

@@ -1,7 +1,7 @@
 """What differs between the async HTTP/2 connection (asyncio or trio) and the sync one
 (threads): waiting, waking, shielding, the state lock and the stream's I/O.
 
-`connection.py` is written once, for async; `connection_sync.py` is generated from it
+`_async/conn.py` is written once, for async; `_sync/conn.py` is generated from it
 (scripts/unasync.py), which turns every `AsyncPrimitives` into `Primitives`. These two
 classes (and the asyncio and trio flavours of the first) are the only hand-written
 twins, so they stay small: no protocol logic lives here.
@@ -61,6 +61,7 @@ def limited(timeout: float | None, phase: Phase) -> float | None:
     if left <= 0:
         raise _HTTPCORE_TIMEOUTS[phase](deadline.message(phase))
     return left
+
 
 _TIMED_OUT = object()
 _NO_SHIELD = contextlib.nullcontext()

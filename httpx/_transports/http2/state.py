@@ -1,22 +1,17 @@
 """The client side of one HTTP/2 connection on h2, without I/O: streams, stream slots,
-flow control and what each of h2's events means for the requests in flight.
+flow control, and the state that decides whether the connection takes new requests.
 
-`H2State` is shared by the async and the sync connection (`connection.py` and its
-generated twin), which add reading, writing and waiting; see `connection.py` for how
-they share the connection. Everything here runs under the connection's state lock and
-never blocks. h2 (with hpack) does the framing, HPACK and the protocol's state
-machines; this module adds what a client sharing one connection needs on top:
+`H2State` (with its receiving half, `receiving.H2Receiver`) is shared by the async and
+the sync connection (`_async/conn.py` and its generated twin), which add reading, writing
+and waiting; see `_async/conn.py` for how they share the connection. Everything here runs
+under the connection's state lock and never blocks. h2 (with hpack) does the framing,
+HPACK and the protocol's state machines; this module adds what a client sharing one
+connection needs on top:
 
 * a slot per stream, never more than the server's SETTINGS_MAX_CONCURRENT_STREAMS (nor
   our 100); requests beyond wait for a slot, in order;
-* the checks h2 leaves out: a body shorter or longer than its Content-Length is an
-  error also when the stream ends on HEADERS or trailers, no body on a response that
-  has none (HEAD, 204, 304), no 101 (RFC 9113 section 8.6), no SETTINGS_ENABLE_PUSH=1
-  from a server (section 6.5.2);
-* which failures belong to one stream and which to the connection, and which requests
-  the server did not process and may be retried on another connection (GOAWAY above
-  its last stream id, REFUSED_STREAM: section 8.7; httpcore's ConnectionNotAvailable
-  makes the pool retry them);
+* a stream given up (cancelled, failed, abandoned) is reset alone (RST_STREAM CANCEL),
+  its slot and its share of the connection's window given back exactly once;
 * a connection that stayed silent through a read timeout takes no new requests until
   it shows it is alive (a PING is sent to find out).
 """
@@ -35,10 +30,10 @@ import h2.exceptions
 import h2.settings
 import httpcore
 
-from .fields import request_fields, response_head
-from .h2_seam import LOCAL_MAX_STREAMS, forget_stream, new_h2_connection
+from .fields import request_fields
+from .h2_seam import forget_stream, new_h2_connection
 
-__all__ = ["H2State", "Stream", "WANT_BODY", "WANT_HEAD", "WANT_ROOM"]
+__all__ = ["CANCEL", "H2State", "Stream", "WANT_BODY", "WANT_HEAD", "WANT_ROOM", "error_name"]
 
 logger = logging.getLogger("httpcore.http2")  # httpcore's, so its logging config applies
 
@@ -49,11 +44,7 @@ FLUSH_ABOVE = 256 * 1024  # request body bytes queued before they are written
 _PING = b"h2-alive"  # the opaque data of the PING sent to a connection gone silent
 _MAX_STREAM_ID = 2**31 - 1
 _PROTOCOL_ERROR = h2.errors.ErrorCodes.PROTOCOL_ERROR
-_CANCEL = h2.errors.ErrorCodes.CANCEL
-_NO_ERROR = h2.errors.ErrorCodes.NO_ERROR
-_REFUSED_STREAM = h2.errors.ErrorCodes.REFUSED_STREAM
-_ENABLE_PUSH = h2.settings.SettingCodes.ENABLE_PUSH
-_MAX_CONCURRENT_STREAMS = h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS
+CANCEL = h2.errors.ErrorCodes.CANCEL
 
 
 class Stream:
@@ -114,7 +105,7 @@ class ConnectionViolation(Exception):
     GOAWAY that says why is in the outbox."""
 
 
-def _error_name(code: int) -> str:
+def error_name(code: int) -> str:
     try:
         return h2.errors.ErrorCodes(code).name
     except ValueError:
@@ -158,16 +149,6 @@ class H2State:
         self._silent = False  # a read timed out with nothing received since it began
         self._ids_exhausted = False
         self._refused = False  # the server refused a stream (REFUSED_STREAM)
-        self._handlers: dict[type[h2.events.Event], typing.Callable[[typing.Any], None]] = {
-            h2.events.ResponseReceived: self._on_response,
-            h2.events.DataReceived: self._on_data,
-            h2.events.StreamEnded: self._on_stream_ended,
-            h2.events.StreamReset: self._on_stream_reset,
-            h2.events.WindowUpdated: self._on_window_updated,
-            h2.events.RemoteSettingsChanged: self._on_settings,
-            h2.events.ConnectionTerminated: self._on_goaway,
-            h2.events.InformationalResponseReceived: self._on_informational,
-        }
 
     # --- the connection interface ---------------------------------------------------------
 
@@ -389,7 +370,7 @@ class H2State:
         if self._failure is None:
             if not stream.reset and not (stream.ended and stream.local_closed):
                 # Cancelled, failed or abandoned mid-exchange (RFC 9113 section 8.7).
-                self._reset(stream, _CANCEL)
+                self._reset(stream, CANCEL)
             if stream.unacked:
                 self._consumed(stream, stream.unacked)  # the connection's window
             forget_stream(self._h2, stream.id)
@@ -463,40 +444,7 @@ class H2State:
         self._h2.acknowledge_received_data(size, stream.id)
         self._collect()
 
-    # --- receiving ------------------------------------------------------------------------
-
-    def _receive(self, data: bytes) -> None:
-        """Process received bytes; raises ConnectionViolation for connection errors."""
-        self._received += len(data)
-        self._silent = False
-        connection = self._h2
-        self._collect()  # before a GOAWAY in `data` makes h2 drop it
-        try:
-            events = connection.receive_data(data)
-        except Exception as exc:  # h2 protocol errors, and anything else it trips on
-            self._collect()  # h2's GOAWAY
-            message = f"HTTP/2 protocol error: {exc}"
-            if self._goaway is not None:
-                message = self._goaway_message()  # (h2 without the GOAWAY fix)
-            self._fail(httpcore.RemoteProtocolError, message)
-            raise ConnectionViolation(message) from exc
-        handlers = self._handlers
-        for event in events:
-            handler = handlers.get(type(event))
-            if handler is not None:
-                handler(event)
-        self._collect()
-
-    def _take_in(self, data: bytes) -> None:
-        """`_receive`, for a read made while no request waits: what can't go on is
-        recorded as the connection's failure."""
-        if not data:
-            self._fail(httpcore.RemoteProtocolError, self._goaway_message())
-            return
-        try:
-            self._receive(data)
-        except ConnectionViolation:
-            pass  # recorded by `_fail`
+    # --- shared with receiving.py -------------------------------------------------------
 
     def _violation(self, code: int, message: str) -> ConnectionViolation:
         """We found the server breaking the protocol (beyond what h2 checks)."""
@@ -521,100 +469,6 @@ class H2State:
         if stream.waiter is not None:
             self._notify(stream)
 
-    def _on_response(self, event: h2.events.ResponseReceived) -> None:
-        stream = self._streams.get(event.stream_id)
-        if stream is None or stream.reset:
-            return
-        head = response_head(event.headers)
-        if isinstance(head, str):
-            self._stream_error(stream, head)
-            return
-        stream.status = head.status
-        stream.headers = head.headers
-        stream.content_length = head.content_length
-        if head.status in (204, 304):
-            stream.no_content = True
-        if stream.waiter is not None:
-            self._notify(stream)
-
-    def _on_informational(self, event: h2.events.InformationalResponseReceived) -> None:
-        # An interim response (section 8.1): the final one follows; but not a 101.
-        stream = self._streams.get(event.stream_id)
-        if stream is not None and (b":status", b"101") in event.headers:
-            self._stream_error(stream, "101 (Switching Protocols) is not allowed in HTTP/2")
-
-    def _on_data(self, event: h2.events.DataReceived) -> None:
-        stream_id: int = event.stream_id
-        data: bytes = event.data
-        flow: int = event.flow_controlled_length
-        stream = self._streams.get(stream_id)
-        if stream is None or stream.reset:
-            if flow:  # nobody reads it: the connection's window gets it back at once
-                self._h2.acknowledge_received_data(flow, stream_id)
-            return
-        size = len(data)
-        if flow != size:
-            self._h2.acknowledge_received_data(flow - size, stream_id)  # padding
-        if not size:
-            return
-        stream.received += size
-        stream.unacked += size
-        if stream.no_content:
-            self._stream_error(stream, "a body on a response that has none")
-            return
-        stream.chunks.append(data)
-        if stream.waiter is not None:
-            self._notify(stream)
-
-    def _on_stream_ended(self, event: h2.events.StreamEnded) -> None:
-        stream = self._streams.get(event.stream_id)
-        if stream is None or stream.reset:
-            return
-        stream.ended = True
-        expected = stream.content_length
-        if expected is not None and stream.received != expected and not stream.no_content:
-            # h2 catches most of these (as connection errors); not a stream that ends
-            # on its HEADERS or trailers (RFC 9113 section 8.1.1).
-            self._stream_error(
-                stream, f"{stream.received} body bytes, Content-Length said {expected}"
-            )
-            return
-        if stream.waiter is not None:
-            self._notify(stream)
-
-    def _on_stream_reset(self, event: h2.events.StreamReset) -> None:
-        stream = self._streams.get(event.stream_id)
-        if stream is None or stream.reset:
-            return
-        stream.reset = True
-        code: int = event.error_code
-        if not event.remote_reset:
-            # h2 reset it (a flow-control error on the stream).
-            stream.error = httpcore.RemoteProtocolError(
-                f"HTTP/2 stream {stream.id}: {_error_name(code)}"
-            )
-        elif code == _REFUSED_STREAM and stream.status is None:
-            # Section 8.7: not processed at all; safe to retry, on another connection
-            # (this one would refuse it again: it takes no new requests).
-            self._refused = True
-            stream.error = httpcore.ConnectionNotAvailable()
-        elif not (code == _NO_ERROR and stream.ended):
-            # (NO_ERROR after a complete response: the request body is not needed.)
-            stream.error = httpcore.RemoteProtocolError(
-                f"HTTP/2 stream {stream.id} was reset by the server: {_error_name(code)}"
-            )
-        self._wake_stream(stream)
-
-    def _on_window_updated(self, event: h2.events.WindowUpdated) -> None:
-        if not self._flow_blocked:
-            return
-        if event.stream_id:
-            stream = self._streams.get(event.stream_id)
-            if stream is not None and stream in self._flow_blocked:
-                self._wake_stream(stream)
-            return
-        self._wake_flow_blocked()
-
     def _wake_flow_blocked(self) -> None:
         blocked = list(self._flow_blocked)
         self._flow_blocked.clear()
@@ -622,45 +476,11 @@ class H2State:
             if stream.waiter is not None:
                 self._notify(stream)
 
-    def _on_settings(self, event: h2.events.RemoteSettingsChanged) -> None:
-        changed = event.changed_settings
-        push = changed.get(_ENABLE_PUSH)
-        if push is not None and push.new_value == 1:  # pragma: no cover - h2 4.4 checks it
-            # Section 6.5.2: a client MUST treat this as a connection error.
-            raise self._violation(_PROTOCOL_ERROR, "a server sent SETTINGS_ENABLE_PUSH=1")
-        self._settings_seen = True
-        self._new_settings = event
-        streams = changed.get(_MAX_CONCURRENT_STREAMS)
-        if streams is not None:
-            # As httpcore: no more than our own limit, and a 0 is not taken literally
-            # (the next request then fails, see `_open_stream`).
-            limit = min(streams.new_value, LOCAL_MAX_STREAMS)
-            if limit:
-                self._max_streams = limit
-                self._grant_slots()
-        if self._flow_blocked:
-            self._wake_flow_blocked()  # the initial window may have grown
-
-    def _on_goaway(self, event: h2.events.ConnectionTerminated) -> None:
-        last_stream_id = event.last_stream_id or 0
-        if self._goaway is not None:
-            last_stream_id = min(last_stream_id, self._goaway[0])
-        self._goaway = (last_stream_id, int(event.error_code or 0))
-        # Section 6.8: streams above the last one were not processed: they may be retried
-        # on another connection. The others may still complete.
-        for stream in self._streams.values():
-            if stream.id > last_stream_id and stream.status is None and stream.error is None:
-                self._reset(stream, _CANCEL)
-                stream.error = httpcore.ConnectionNotAvailable()
-                self._wake_stream(stream)
-        for slot_waiter in self._slot_waiters:
-            self._wake(slot_waiter.waiter)
-
     def _goaway_message(self) -> str:
         if self._goaway is None:
             return "Server disconnected"
         last_stream_id, code = self._goaway
-        return f"Server disconnected (GOAWAY {_error_name(code)}, last stream {last_stream_id})"
+        return f"Server disconnected (GOAWAY {error_name(code)}, last stream {last_stream_id})"
 
 
 def is_traced(request: httpcore.Request) -> bool:

@@ -1,7 +1,7 @@
 """HTTP/2 connections for httpcore's pools, driving h2.
 
 This file is written by hand for asyncio and trio; scripts/unasync.py generates the
-connection for threads (`connection_sync.py`) from it.
+connection for threads (`_sync/conn.py`) from it.
 
 The connections implement httpcore's connection interfaces and behave as httpcore's
 HTTP/2 connections (stream limits from the server's SETTINGS, GOAWAY, RST_STREAM, flow
@@ -12,7 +12,7 @@ httpcore's per-request locks and with its cancellation bugs fixed.
 How requests share the connection
 ---------------------------------
 * Every task waits for its own stream. Whichever task finds nobody reading becomes the
-  reader: it reads, feeds h2, hands each event's effect to its stream (`H2State`) and
+  reader: it reads, feeds h2, hands each event's effect to its stream (`H2Receiver`) and
   wakes that stream's task; when its own stream is served it wakes a waiting task to
   take over. Frames to send go to one outbox; the task that finds nobody writing writes
   everything queued, after one pass of the event loop so that the requests started in
@@ -31,33 +31,31 @@ How requests share the connection
 
 from __future__ import annotations
 
-import logging
 import types
 import typing
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator
+from collections.abc import AsyncIterable
 
 import httpcore
 
-from ..._deadline import current_deadline
-from ..._exceptions import PoolTimeout as PoolPhase
-from ..._exceptions import ReadTimeout as ReadPhase
-from ..._exceptions import WriteTimeout as WritePhase
-from .fields import known_body
-from .primitives import AsyncPrimitives, limited
-from .state import (
+from ...._deadline import current_deadline
+from ...._exceptions import PoolTimeout as PoolPhase
+from ...._exceptions import ReadTimeout as ReadPhase
+from ...._exceptions import WriteTimeout as WritePhase
+from ..fields import known_body
+from ..primitives import AsyncPrimitives, limited
+from ..receiving import H2Receiver
+from ..state import (
     _CLOSED,
     FLUSH_ABOVE,
-    WANT_BODY,
     WANT_HEAD,
     WANT_ROOM,
     ConnectionViolation,
-    H2State,
     SlotWaiter,
     Stream,
     is_traced,
-    logger,
 )
+from .body import AsyncHTTP2Body, AsyncTrace
 
 __all__ = ["AsyncHTTP2Connection"]
 
@@ -74,47 +72,7 @@ def _network_failure(
     return default, message
 
 
-class AsyncTrace:
-    """httpcore's ``trace`` extension events ("http2.<name>.started", ".complete",
-    ".failed") and its debug log lines, for one step of an exchange."""
-
-    __slots__ = ("_callback", "_debug", "_info", "_name", "return_value")
-
-    def __init__(
-        self, name: str, request: httpcore.Request, info: dict[str, typing.Any] | None = None
-    ) -> None:
-        self._name = name
-        self._callback = request.extensions.get("trace")
-        self._debug = logger.isEnabledFor(logging.DEBUG)
-        self._info = info or {}
-        self.return_value: typing.Any = None
-
-    async def _emit(self, name: str, info: dict[str, typing.Any]) -> None:
-        if self._callback is not None:
-            await self._callback(f"http2.{name}", info)
-        if self._debug:
-            if not info or "return_value" in info and info["return_value"] is None:
-                logger.debug(name)
-            else:
-                logger.debug(f"{name} " + " ".join(f"{k}={v!r}" for k, v in info.items()))
-
-    async def __aenter__(self) -> AsyncTrace:
-        await self._emit(f"{self._name}.started", self._info)
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None = None,
-        exc_value: BaseException | None = None,
-        traceback: types.TracebackType | None = None,
-    ) -> None:
-        if exc_value is None:
-            await self._emit(f"{self._name}.complete", {"return_value": self.return_value})
-        else:
-            await self._emit(f"{self._name}.failed", {"exception": exc_value})
-
-
-class AsyncHTTP2Connection(H2State, httpcore.AsyncConnectionInterface):
+class AsyncHTTP2Connection(H2Receiver, httpcore.AsyncConnectionInterface):
     """An HTTP/2 connection (httpcore's interface) over a network stream."""
 
     def __init__(
@@ -177,7 +135,9 @@ class AsyncHTTP2Connection(H2State, httpcore.AsyncConnectionInterface):
                 with self._lock:
                     if self._active <= self._max_streams:
                         try:
-                            stream, body_left = self._open_stream(request, known_body(request.stream))
+                            stream, body_left = self._open_stream(
+                                request, known_body(request.stream)
+                            )
                         except BaseException:
                             self._release_slot()
                             raise
@@ -592,76 +552,3 @@ class AsyncHTTP2Connection(H2State, httpcore.AsyncConnectionInterface):
         traceback: types.TracebackType | None = None,
     ) -> None:
         await self.aclose()
-
-
-class AsyncHTTP2Body:
-    """A response body, as it arrives on its stream."""
-
-    __slots__ = ("_closed", "_connection", "_request", "_stream", "_timeout", "_traced")
-
-    def __init__(
-        self,
-        connection: AsyncHTTP2Connection,
-        stream: Stream,
-        request: httpcore.Request,
-        timeout: float | None,
-        traced: bool,
-    ) -> None:
-        self._connection = connection
-        self._stream = stream
-        self._request = request
-        self._timeout = timeout
-        self._traced = traced
-        self._closed = False
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        if self._traced:
-            return self._traced_chunks()
-        return self
-
-    async def __anext__(self) -> bytes:
-        stream = self._stream
-        connection = self._connection
-        try:
-            while True:
-                with connection._lock:
-                    if stream.chunks:
-                        chunk = stream.chunks.popleft()
-                        connection._consumed(stream, len(chunk))
-                        flush = bool(connection._outbox) and not connection._writing
-                        break
-                    if stream.error is not None:
-                        raise stream.error
-                    if stream.ended or self._closed:
-                        raise StopAsyncIteration
-                await connection._progress(stream, WANT_BODY, self._timeout)
-            if flush:
-                await connection._flush(stream.write_timeout)  # a WINDOW_UPDATE
-            return chunk
-        except StopAsyncIteration:
-            raise
-        except BaseException:
-            # A failed, cancelled or abandoned read ends the exchange.
-            await self.aclose()
-            raise
-
-    async def _traced_chunks(self) -> AsyncIterator[bytes]:
-        info = {"request": self._request, "stream_id": self._stream.id}
-        async with AsyncTrace("receive_response_body", self._request, info):
-            while True:
-                try:
-                    chunk = await self.__anext__()
-                except StopAsyncIteration:
-                    return
-                yield chunk
-
-    async def aclose(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        if self._traced:
-            info = {"stream_id": self._stream.id}
-            async with AsyncTrace("response_closed", self._request, info):
-                await self._connection._release(self._stream)
-        else:
-            await self._connection._release(self._stream)
