@@ -101,7 +101,11 @@ class Exchange:
     async def send_headers(
         self, fields: list[tuple[bytes, bytes]], end_stream: bool = False
     ) -> None:
-        with contextlib.suppress(h2.exceptions.StreamClosedError):
+        # (A stream the client reset is gone: h2 says "closed", or "too low" once it has
+        # forgotten it.)
+        with contextlib.suppress(
+            h2.exceptions.StreamClosedError, h2.exceptions.StreamIDTooLowError
+        ):
             self.connection.h2.send_headers(self.stream_id, fields, end_stream=end_stream)
         await self.connection.flush()
 

@@ -51,6 +51,9 @@ def serving(handler: Handler, settings: dict[int, int] | None = None) -> Iterato
 
 def run_against(mode: str, server: H2Server, scenario: Scenario, **options: typing.Any) -> None:
     options.setdefault("timeout", TIMEOUT)
+    # One connection: (sync) requests that start together would otherwise each open one
+    # while the first is connecting.
+    options.setdefault("limits", httpx.Limits(max_connections=1))
     run(mode, scenario, http1=False, http2=True, base_url=server.url, **options)
 
 
