@@ -177,8 +177,9 @@ class H2Receiver(H2State):
     def _on_settings(self, event: h2.events.RemoteSettingsChanged) -> None:
         changed = event.changed_settings
         push = changed.get(_ENABLE_PUSH)
-        if push is not None and push.new_value == 1:  # pragma: no cover - h2 4.4 checks it
-            # Section 6.5.2: a client MUST treat this as a connection error.
+        if push is not None and push.new_value == 1:
+            # Section 6.5.2: a client MUST treat this as a connection error (h2 4.4 does
+            # so itself, 4.3 does not).
             raise self._violation(_PROTOCOL_ERROR, "a server sent SETTINGS_ENABLE_PUSH=1")
         self._settings_seen = True
         self._new_settings = event

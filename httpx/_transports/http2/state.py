@@ -325,9 +325,12 @@ class H2State:
     def _send_room(self, stream: Stream) -> int:
         # Not before the server's SETTINGS: some servers (h2's, so hypercorn) enforce a
         # smaller initial window of their own before we could know of it.
-        if not self._settings_seen:
+        if not self._settings_seen or stream.reset or stream.ended:
             return 0
-        return int(self._h2.local_flow_control_window(stream.id))
+        try:
+            return int(self._h2.local_flow_control_window(stream.id))
+        except h2.exceptions.StreamClosedError:  # (plain h2 forgets closed streams)
+            return 0
 
     def _has_send_room(self, stream: Stream) -> bool:
         return self._send_room(stream) > 0
