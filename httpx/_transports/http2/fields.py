@@ -108,12 +108,9 @@ def _checked_name(field: tuple[bytes, bytes]) -> bytes:
     if _FIELD_VALUE_RE.fullmatch(value) is None:
         raise httpcore.LocalProtocolError(f"Illegal header value {value!r}")
     lower = name.lower()
-    if (
-        lower not in _SENSITIVE
-        and lower != b"cookie"
-        and len(value) <= 256
-        and len(_CHECKED) < _CHECKED_LIMIT
-    ):
+    if lower not in _SENSITIVE and lower != b"cookie" and len(value) <= 256:
+        if len(_CHECKED) >= _CHECKED_LIMIT:
+            _CHECKED.clear()
         _CHECKED[field] = lower
     return lower
 
@@ -148,7 +145,9 @@ def response_head(fields: typing.Sequence[tuple[bytes, bytes]]) -> ResponseHead 
             problem = _response_field_problem(name, value)
             if problem is not None:
                 return problem
-            if len(value) <= 256 and len(valid) < _CHECKED_LIMIT:
+            if len(value) <= 256:
+                if len(valid) >= _CHECKED_LIMIT:
+                    valid.clear()  # (dates, etags: the fields of a while ago)
                 valid[(name, value)] = None
         if name == b"content-length":
             content_length = int(value)
