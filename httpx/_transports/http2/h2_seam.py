@@ -10,18 +10,17 @@ everything still works, more slowly and with the GOAWAY limitation below.
 
 1. Counting open streams. h2 counts the open streams whenever a stream opens (to check
    the server's SETTINGS_MAX_CONCURRENT_STREAMS) by scanning every stream it knows, and
-   only that scan drops closed streams from its table. With 100 streams in flight that
-   is a hundred-step scan per request. Our connection bounds its streams itself (a slot
-   per stream, never more than the server allows) and tells this module when it is done
-   with a stream (`forget_stream`), so the table holds exactly the streams in use and
-   its size is the count.
+   only that scan drops closed streams from its table: with many streams in flight, a
+   long scan per request. Our connection bounds its streams itself (a slot per stream,
+   never more than the server allows) and tells this module when it is done with a
+   stream (`forget_stream`), so the table holds exactly the streams in use and its size
+   is the count.
 2. GOAWAY (RFC 9113 section 6.8). h2 closes its connection state machine when a GOAWAY
    arrives, so any later frame, even the rest of a response on a stream the server
    promised to finish (id <= last_stream_id), is a protocol error and fails every
    stream. Servers send a graceful GOAWAY routinely (nginx after `keepalive_requests`
    requests, any server shutting down), so the state machine is kept open for receiving;
    the connection takes no new streams anyway (`AsyncHTTP2Connection.is_available`).
-
 3. HPACK. hpack decodes every field of every response head (Huffman decoding byte by
    byte, in Python) and encodes every field of every request head, searching its tables
    each time, although a client mostly sends and receives the same heads again. Header
@@ -32,11 +31,10 @@ everything still works, more slowly and with the GOAWAY limitation below.
    it inserted are inserted again. A cached encoding is used only if encoding it changed
    nothing and nothing has changed since. Table size updates are never cached. The list
    size limit (SETTINGS_MAX_HEADER_LIST_SIZE) is checked on every use.
-
 4. Frame tracing. h2 formats every received frame for a trace log line (its repr, with
    a hex dump of the payload) before calling a logger that, by default, does nothing:
-   a sixth of its cost of receiving a small response. `_receive_frame` is h2's own,
-   without that line.
+   a good share of its cost of receiving a small response. `_receive_frame` is h2's
+   own, without that line.
 
 The measurements behind (1), (3) and (4) are in docs/design.md (HTTP/2 section).
 """
