@@ -39,6 +39,8 @@ FILES: list[tuple[str, str]] = [
     (f"{_T}/async_transport.py", f"{_T}/sync_transport.py"),
     ("httpx/_sse/_async_reader.py", "httpx/_sse/_sync_reader.py"),
     ("httpx/_ws/_async_session.py", "httpx/_ws/_sync_session.py"),
+    (f"{_T}/http2/_async/body.py", f"{_T}/http2/_sync/body.py"),
+    (f"{_T}/http2/_async/conn.py", f"{_T}/http2/_sync/conn.py"),
 ]
 
 # Whole words replaced, in this order. Names starting with "Async" lose the prefix by

@@ -1,17 +1,17 @@
-"""Our HTTP/2 connections (httpx/_transports/http2*.py).
+"""Our HTTP/2 connections (httpx/_transports/http2/), which drive h2.
 
-* HPACK: the RFC 7541 examples, and interoperation with the `hpack` package both ways.
 * The protocol, against a scripted server: the `h2` package plays an HTTP/2 server on
   127.0.0.1 (prior knowledge, plain TCP) inside the test's event loop, so each test can
   make it do what real servers sometimes do (GOAWAY, RST_STREAM, tiny flow-control
-  windows, interim responses, trailers, PINGs, broken frames).
+  windows, interim responses, trailers, PINGs, broken frames and header blocks).
 * Cancellation: hundreds of requests on one connection to hypercorn (`tls_server`),
   cancelled at random points, on asyncio and trio; the siblings and the follow-ups
   must not notice.
 * The sync connection, shared by threads.
 
-Requests go through the client and its pool (http11.py builds our connections for
-HTTP/2), and the tests check that the connection in the pool is ours.
+Requests go through the client and its pool (connection.py builds our connections for
+HTTP/2), and the tests check that the connection in the pool is ours. The defects fixed
+by moving onto h2 have their own tests in test_http2_defects.py.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import random
 import ssl
+import struct
 import threading
 import typing
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -37,14 +38,7 @@ import httpcore
 import pytest
 
 import httpx
-from httpx._transports import http2, http2_sync
-from httpx._transports.http2_frames import ProtocolViolation
-from httpx._transports.http2_hpack import (
-    STATIC_TABLE,
-    HPACKDecoder,
-    HPACKEncoder,
-    huffman_decode,
-)
+from httpx._transports.http2 import AsyncHTTP2Connection, HTTP2Connection
 
 TIMEOUT = httpx.Timeout(10.0)
 
@@ -58,7 +52,7 @@ def connections(client: httpx.AsyncClient | httpx.Client) -> list[typing.Any]:
     found = []
     for connection in pool_of(client).connections:
         inner = connection._connection
-        assert type(inner) in (http2.AsyncHTTP2Connection, http2_sync.HTTP2Connection)
+        assert type(inner) in (AsyncHTTP2Connection, HTTP2Connection)
         found.append(inner)
     return found
 
@@ -73,157 +67,14 @@ def assert_quiet(client: httpx.AsyncClient | httpx.Client) -> None:
         assert connection._waiting == {}
 
 
-# --- HPACK ----------------------------------------------------------------------------------
-
-
-def test_static_table_is_rfc_7541_appendix_a() -> None:
-    assert list(STATIC_TABLE) == list(hpack.table.HeaderTable.STATIC_TABLE)
-
-
-def test_huffman_decoding_rfc_7541_c_4_1() -> None:
-    assert huffman_decode(bytes.fromhex("f1e3c2e5f23a6ba0ab90f4ff")) == b"www.example.com"
-    assert huffman_decode(b"") == b""
-
-
-@pytest.mark.parametrize(
-    "encoded",
-    [
-        b"\xff\xff\xff\xff",  # the 30-bit EOS code inside the string
-        b"\x00",  # "0" (00000), then padding that is not all ones
-        b"\x1f\xff",  # "a" (00011), then 11 bits of padding: more than 7
-    ],
-)
-def test_huffman_decoding_rejects_bad_codes(encoded: bytes) -> None:
-    with pytest.raises(ProtocolViolation):
-        huffman_decode(encoded)
-
-
-def test_decoding_rfc_7541_c_6_responses_with_eviction() -> None:
-    decoder = HPACKDecoder()
-    decoder._max_size = 256  # the table size the examples use
-    blocks = [
-        "488264025885aec3771a4b6196d07abe941054d444a8200595040b8166e082a62d1bff6e919d29ad"
-        "171863c78f0b97c8e9ae82ae43d3",
-        "4883640effc1c0bf",
-        "88c16196d07abe941054d444a8200595040b8166e084a62d1bffc05a839bd9ab77ad94e7821dd7f2e6"
-        "c7b335dfdfcd5b3960d5af27087f3672c1ab270fb5291f9587316065c003ed4ee5b1063d5007",
-    ]
-    results = [decoder.decode(bytes.fromhex(block))[:2] for block in blocks]
-    location = (b"location", b"https://www.example.com")
-    assert results == [
-        (
-            302,
-            [
-                (b"cache-control", b"private"),
-                (b"date", b"Mon, 21 Oct 2013 20:13:21 GMT"),
-                location,
-            ],
-        ),
-        (
-            307,
-            [
-                (b"cache-control", b"private"),
-                (b"date", b"Mon, 21 Oct 2013 20:13:21 GMT"),
-                location,
-            ],
-        ),
-        (
-            200,
-            [
-                (b"cache-control", b"private"),
-                (b"date", b"Mon, 21 Oct 2013 20:13:22 GMT"),
-                location,
-                (b"content-encoding", b"gzip"),
-                (b"set-cookie", b"foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1"),
-            ],
-        ),
-    ]
-    assert decoder._size <= 256
-
-
-def test_decoder_interoperates_with_hpack_encoder() -> None:
-    rng = random.Random("decoder")
-    encoder = hpack.Encoder()
-    decoder = HPACKDecoder()
-    for index in range(3000):
-        if index == 1500:
-            encoder.header_table_size = 512  # emits a table size update
-        fields = [
-            (b":status", rng.choice([b"200", b"404", b"500", b"301"])),
-            (b"date", b"Sat, %d Nov" % rng.randrange(20)),
-            (b"x-%d" % rng.randrange(60), b"y" * rng.randrange(100)),
-            (b"set-cookie", b"a=%d" % rng.randrange(3)),
-        ]
-        status, decoded, size = decoder.decode(encoder.encode(fields))
-        assert status == int(fields[0][1])
-        assert decoded == fields[1:]
-        assert size == sum(len(name) + len(value) + 32 for name, value in fields)
-
-
-def test_encoder_interoperates_with_hpack_decoder() -> None:
-    rng = random.Random("encoder")
-    encoder = HPACKEncoder()
-    decoder = hpack.Decoder()
-    for index in range(3000):
-        if index == 1000:
-            encoder.set_max_size(300)  # the server's SETTINGS_HEADER_TABLE_SIZE
-        if index == 2000:
-            encoder.set_max_size(0)
-        fields = [
-            (b":method", rng.choice([b"GET", b"POST", b"PATCH"])),
-            (b":path", b"/p/%d" % rng.randrange(40)),
-            (b"authorization", b"secret %d" % rng.randrange(3)),
-            (b"x-%d" % rng.randrange(80), b"v" * rng.randrange(0, 600)),
-        ]
-        assert decoder.decode(encoder.encode(fields), raw=True) == fields
-
-
-def test_credentials_are_never_indexed() -> None:
-    block = HPACKEncoder().encode([(b"authorization", b"Bearer x"), (b"cookie", b"a=b")])
-    assert block[0] & 0xF0 == 0x10  # 6.2.3 never indexed
-    assert b"Bearer x" in block
-
-
-def test_decoder_caches_blocks_that_add_the_same_fields() -> None:
-    # nginx sends each response's fields as new literals (incremental indexing, static
-    # names): the cached block must still add them to the table each time, and evict.
-    def literal(name_index: int, value: bytes) -> bytes:
-        return bytes([0x40 | name_index, len(value)]) + value
-
-    decoder = HPACKDecoder()
-    reference = hpack.Decoder()
-    for second in range(300):
-        date = b"date %d" % (second // 10)
-        block = b"\x88" + literal(54, b"nginx") + literal(33, date) + literal(34, b"x" * 40)
-        assert decoder.decode(block)[1] == [
-            (b"server", b"nginx"),
-            (b"date", date),
-            (b"etag", b"x" * 40),
-        ]
-        reference.decode(block)
-        # References to the dynamic table (0xbe = index 62, the newest entry) see it.
-        refs = bytes([0x80 | index for index in range(62, 62 + min(second + 1, 12))])
-        assert decoder.decode(b"\x88" + refs)[1] == reference.decode(b"\x88" + refs, raw=True)[1:]
-    assert len(decoder._cache) <= 64
-    assert list(decoder._table) == list(reference.header_table.dynamic_entries)
-
-
-@pytest.mark.parametrize(
-    "block",
-    [
-        b"\x80",  # index 0
-        b"\xbe",  # index 62, empty dynamic table
-        b"\x41",  # truncated literal
-        b"\x3f\xe2\x1f",  # size update to 4097: above our 4096
-        b"\x88\x3f\xe1\x1f",  # size update (to 4096) after a field
-        b"\x48\x03abc",  # :status "abc"
-        b"\x40\x01x\x02a\nb",  # a value with a newline
-        b"\xff\xff\xff\xff\xff\xff",  # integer overflow
-    ],
-)
-def test_decoder_rejects_malformed_blocks(block: bytes) -> None:
-    with pytest.raises(ProtocolViolation):
-        HPACKDecoder().decode(block)
+def headers_frame(stream_id: int, block: bytes, flags: int = 0x5) -> bytes:
+    """A raw HEADERS frame (END_HEADERS | END_STREAM by default): RFC 9113 section 6.2."""
+    return (
+        struct.pack(">L", len(block))[1:]
+        + bytes([0x1, flags])
+        + struct.pack(">L", stream_id)
+        + block
+    )
 
 
 # --- a scripted HTTP/2 server ---------------------------------------------------------------
@@ -250,7 +101,11 @@ class Exchange:
     async def send_headers(
         self, fields: list[tuple[bytes, bytes]], end_stream: bool = False
     ) -> None:
-        with contextlib.suppress(h2.exceptions.StreamClosedError):
+        # (A stream the client reset is gone: h2 says "closed", or "too low" once it has
+        # forgotten it.)
+        with contextlib.suppress(
+            h2.exceptions.StreamClosedError, h2.exceptions.StreamIDTooLowError
+        ):
             self.connection.h2.send_headers(self.stream_id, fields, end_stream=end_stream)
         await self.connection.flush()
 
@@ -372,6 +227,8 @@ class ServerConnection:
             self._window = anyio.Event()
         elif isinstance(event, h2.events.PingAckReceived):
             server.ping_acks += 1
+        elif isinstance(event, h2.events.ConnectionTerminated):
+            server.goaways.append(event.error_code)
 
     async def _serve(self, exchange: Exchange) -> None:
         try:
@@ -389,6 +246,7 @@ class H2Server:
         self.received: list[Exchange] = []
         self.errors: list[BaseException] = []
         self.client_resets: list[int] = []
+        self.goaways: list[int | None] = []  # error codes of the client's GOAWAYs
         self.max_open_streams = 0
         self.stream_window_updates = 0
         self.ping_acks = 0
@@ -489,6 +347,81 @@ async def test_request_fields() -> None:
         assert b"connection" not in names and b"te" not in names and b"host" not in names
         assert (b"x-mixed-case", b"Value") in fields
         assert (b"cookie", b"a=b") in fields
+
+
+@pytest.mark.anyio
+async def test_credentials_are_never_indexed() -> None:
+    # RFC 7541 section 7.1.3: credentials stay out of HPACK's dynamic tables, on every hop.
+    async with h2_server(hello) as server, prior_knowledge_client(server) as client:
+        for _ in range(2):
+            await client.get(
+                "/", headers={"Authorization": "Bearer x", "Cookie": "a=b", "X-Other": "y"}
+            )
+    for exchange in server.received:
+        sensitive = {
+            name: isinstance(field, hpack.NeverIndexedHeaderTuple)
+            for field in exchange.headers
+            for name in [field[0]]
+            if name in (b"authorization", b"cookie", b"x-other")
+        }
+        assert sensitive == {b"authorization": True, b"cookie": True, b"x-other": False}
+
+
+@pytest.mark.anyio
+async def test_response_heads_survive_hpack_table_churn() -> None:
+    # Many heads through HPACK's dynamic table, with evictions and a table size change:
+    # each response gets exactly the fields its server sent (RFC 7541 section 4).
+    rng = random.Random("heads")
+    expected: dict[str, list[tuple[bytes, bytes]]] = {}
+
+    async def handler(exchange: Exchange) -> None:
+        if exchange.path == "/resize":
+            exchange.connection.h2.encoder.header_table_size = 512
+        fields = expected[exchange.path]
+        await exchange.respond(200, b"ok", fields)
+
+    async with h2_server(handler) as server, prior_knowledge_client(server) as client:
+        for index in range(300):
+            path = "/resize" if index == 150 else f"/{index}"
+            fields = [
+                (b"date", b"Sat, %d Nov" % rng.randrange(20)),
+                (b"x-%d" % rng.randrange(60), b"y" * rng.randrange(1, 100)),
+                (b"set-cookie", b"a=%d" % rng.randrange(3)),
+            ]
+            expected[path] = fields
+            response = await client.get(path)
+            assert response.headers.raw[:3] == fields
+    assert server.errors == []
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        b"\x80",  # index 0
+        b"\xbe",  # index 62, empty dynamic table
+        b"\x41",  # truncated literal
+        b"\x3f\xe2\x1f",  # size update to 4097: above our 4096
+        b"\x88\x3f\xe1\x1f",  # size update (to 4096) after a field
+        b"\x48\x03abc",  # :status "abc"
+        b"\x88\x40\x01x\x03a\nb",  # a value with a newline
+        b"\x88\x40\x01X\x01y",  # an uppercase name
+        b"\xff\xff\xff\xff\xff\xff",  # integer overflow
+    ],
+)
+@pytest.mark.anyio
+async def test_malformed_response_heads_are_refused(block: bytes) -> None:
+    async def handler(exchange: Exchange) -> None:
+        if exchange.path == "/bad":
+            async with exchange.connection.send_lock:
+                await exchange.connection.stream.send(headers_frame(exchange.stream_id, block))
+            await anyio.sleep_forever()
+        await hello(exchange)
+
+    async with h2_server(handler) as server, prior_knowledge_client(server) as client:
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.get("/bad")
+        assert (await client.get("/")).status_code == 200
+        assert_quiet(client)
 
 
 @pytest.mark.anyio
@@ -735,7 +668,8 @@ async def test_a_protocol_violation_fails_the_connection() -> None:
             for _ in range(3):
                 group.start_soon(fetch)
         assert len(errors) == 3
-        assert all("DATA on stream 0" in str(error) for error in errors)
+        # (h2's words for DATA on stream 0)
+        assert all("must be non-zero for DataFrame" in str(error) for error in errors)
         assert (await client.get("/")).status_code == 200
         assert len(server.connections) == 2
         assert_quiet(client)

@@ -59,6 +59,10 @@ class _Checkpoints:
 class TrioStream(httpcore.AsyncNetworkStream):
     """A connected TCP or unix socket (non-blocking), used from trio."""
 
+    # A read cancelled while it waits has received nothing yet (the data stays in the
+    # socket): the HTTP/2 connection need not shield it (http2/primitives.py).
+    cancel_safe_reads = True
+
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self._closed = False

@@ -1,0 +1,1 @@
+"""The async HTTP/2 connection (asyncio and trio), written by hand."""
