@@ -106,6 +106,7 @@ class Case:
     failing: tuple[tuple[str, str], ...] = ()
     # Run after the follow-up: further checks on what the server saw.
     after: Callable[[Route], None] | None = None
+    options: tuple[tuple[str, typing.Any], ...] = ()  # more Client(...) arguments
 
 
 def params(cases: list[Case], protos: list[Proto]) -> list[typing.Any]:
@@ -155,7 +156,8 @@ def run_case(mode: str, server: HostileServer, proto: Proto, ca_file: str, case:
     tracemalloc.start()
     try:
         timeout = httpx.Timeout(TIMEOUT, read=case.read_timeout)
-        harness.run(mode, scenario, timeout=timeout, **proto.client_options(ca_file))
+        options = {**proto.client_options(ca_file), **dict(case.options)}
+        harness.run(mode, scenario, timeout=timeout, **options)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

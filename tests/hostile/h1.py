@@ -17,7 +17,7 @@ import struct
 import time
 from collections.abc import Awaitable, Callable
 
-from tests.hostile.record import ConnectionRecord, Received
+from tests.hostile.record import ConnectionRecord, Marks, Received
 from tests.servers.faults import read_body
 
 # An endless push stops after this many bytes or seconds, whichever comes first, then the
@@ -48,6 +48,7 @@ class H1Conn:
         self.writer = writer
         self.record = record
         self.closed = False
+        self.marks = Marks()  # the running script's route's (set by the server)
 
     async def send(self, data: bytes) -> None:
         """Write `data` in one write() call (one TCP segment when it is small)."""

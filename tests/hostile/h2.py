@@ -35,7 +35,7 @@ from hyperframe.frame import (
 )
 
 from tests.hostile.h1 import PUSH_BUDGET_BYTES, PUSH_BUDGET_SECONDS
-from tests.hostile.record import ConnectionRecord, Received
+from tests.hostile.record import ConnectionRecord, Marks, Received
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 PREAMBLE_FALLBACK = 0.2
@@ -91,6 +91,7 @@ class H2Stream:
         self.body = bytearray()
         self.send_window = window
         self.reset = asyncio.Event()  # the client sent RST_STREAM
+        self.marks = Marks()  # its route's (set when the request is dispatched)
 
     @property
     def path(self) -> str:
@@ -103,7 +104,8 @@ class H2Stream:
 
 H2Script = Callable[["H2Conn", H2Stream], Awaitable[None]]
 Preamble = Callable[["H2Conn"], Awaitable[None]]
-Resolve = Callable[[str], "tuple[H2Script | None, Preamble | None]"]
+# path -> (script, None for the default "ok" answer; preamble; the route's marks)
+Resolve = Callable[[str], "tuple[H2Script | None, Preamble | None, Marks]"]
 
 
 async def default_preamble(conn: H2Conn) -> None:
@@ -390,7 +392,7 @@ class H2Conn:
             bytes(stream.body),
         )
         self.record.requests.append(request)
-        script, preamble = self._resolve(stream.path)
+        script, preamble, stream.marks = self._resolve(stream.path)
         await self._ensure_preamble(preamble or default_preamble)
         if script is None:
             self._spawn(self._answer_ok(stream))

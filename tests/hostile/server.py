@@ -168,19 +168,20 @@ class HostileServer:
             elif route is None or route.h1 is None:
                 await conn.send(NOT_FOUND)
             else:
+                conn.marks = route.marks
                 await route.h1(conn, request)
                 if conn.closed:
                     return
             request = await conn.read_request()
 
-    def _resolve_h2(self, path: str) -> tuple[H2Script | None, Preamble | None]:
+    def _resolve_h2(self, path: str) -> tuple[H2Script | None, Preamble | None, Marks]:
         token, action = split_path(path)
         route = self.routes.get(token)
         if action.startswith("ok"):
-            return None, None  # the default answer, after the default preamble
+            return None, None, Marks()  # the default answer, after the default preamble
         if route is None or route.h2 is None:
-            return _not_found, None
-        return route.h2, route.h2_preamble
+            return _not_found, None, Marks()
+        return route.h2, route.h2_preamble, route.marks
 
 
 async def _not_found(conn: H2Conn, stream: H2Stream) -> None:
