@@ -272,7 +272,11 @@ class H2Conn:
                 self.record.bytes_received += 9 + length
                 frame.parse_body(memoryview(payload))
                 await self._on_frame(frame)
-        except (asyncio.IncompleteReadError, ConnectionError, hyperframe.exceptions.HyperframeError):
+        except (
+            asyncio.IncompleteReadError,
+            ConnectionError,
+            hyperframe.exceptions.HyperframeError,
+        ):
             pass  # the client hung up or sent garbage: done with this connection
         finally:
             fallback.cancel()
@@ -343,7 +347,9 @@ class H2Conn:
             else:
                 record.client_pings += 1
                 if self.ack_pings:
-                    await self.send(PingFrame(0, opaque_data=frame.opaque_data, flags=["ACK"]).serialize())
+                    await self.send(
+                        PingFrame(0, opaque_data=frame.opaque_data, flags=["ACK"]).serialize()
+                    )
         elif isinstance(frame, WindowUpdateFrame):
             if frame.stream_id == 0:
                 self.send_window += frame.window_increment
@@ -373,7 +379,10 @@ class H2Conn:
         self._window_changed = asyncio.Event()
 
     async def _on_header_block(self) -> None:
-        fields = [(bytes(name), bytes(value)) for name, value in self.decoder.decode(bytes(self._block), raw=True)]
+        fields = [
+            (bytes(name), bytes(value))
+            for name, value in self.decoder.decode(bytes(self._block), raw=True)
+        ]
         stream_id = self._block_stream
         stream = self.streams.get(stream_id)
         if stream is None:  # a new request (else: its trailers)

@@ -44,11 +44,13 @@ class Route:
     def requests(self, action: str = "case") -> list[Received]:
         """The requests for /<token>/<action>, grouped by connection."""
         path = f"/{self.token}/{action}"
-        return [request for request in self.server.log.requests_for(self.token) if request.path == path]
+        return [
+            request for request in self.server.log.requests_for(self.token) if request.path == path
+        ]
 
 
 def split_path(path: str) -> tuple[str, str]:
-    """"/<token>/<action>" -> (token, action)."""
+    """ "/<token>/<action>" -> (token, action)."""
     _, _, rest = path.partition("/")
     token, _, action = rest.partition("/")
     return token, action

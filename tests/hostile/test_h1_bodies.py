@@ -71,7 +71,9 @@ CASES = [
     ),
     Case(
         "204-with-chunked-body",
-        play(b"HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
+        play(
+            b"HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+        ),
         (Data(204, b""),),
         NEW,
         why=NO_BODY_RULE,

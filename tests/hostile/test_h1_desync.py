@@ -57,7 +57,9 @@ CASES = [
     ),
     Case(
         "content-length-and-chunked",
-        play(head(b"Content-Length: 3", b"Transfer-Encoding: chunked") + b"5\r\nhello\r\n0\r\n\r\n"),
+        play(
+            head(b"Content-Length: 3", b"Transfer-Encoding: chunked") + b"5\r\nhello\r\n0\r\n\r\n"
+        ),
         ERROR,
         NEW,
         why="RFC 9112 6.3 rule 3: a message with both 'ought to be handled as an error' "
@@ -133,7 +135,10 @@ CASES = [
     ),
     Case(
         "transfer-encoding-twice-chunked",
-        play(head(b"Transfer-Encoding: chunked", b"Transfer-Encoding: chunked") + b"5\r\nhello\r\n0\r\n\r\n"),
+        play(
+            head(b"Transfer-Encoding: chunked", b"Transfer-Encoding: chunked")
+            + b"5\r\nhello\r\n0\r\n\r\n"
+        ),
         ERROR,
         NEW,
         why="RFC 9112 6.1: chunked MUST NOT be applied twice; the framing is invalid",

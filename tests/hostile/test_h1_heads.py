@@ -10,7 +10,19 @@ from __future__ import annotations
 import pytest
 
 import httpx
-from tests.hostile.check import ANY, H1, NEW, SAME, SHORT_READ, Case, Data, Proto, Raises, params, run_case
+from tests.hostile.check import (
+    ANY,
+    H1,
+    NEW,
+    SAME,
+    SHORT_READ,
+    Case,
+    Data,
+    Proto,
+    Raises,
+    params,
+    run_case,
+)
 from tests.hostile.h1 import push_forever, play
 from tests.hostile.server import HostileServer
 
@@ -42,7 +54,9 @@ CASES = [
     ),
     Case(
         "bare-cr-in-field",
-        play(b"HTTP/1.1 200 OK\r\nX-A: a\rTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\nhello"),
+        play(
+            b"HTTP/1.1 200 OK\r\nX-A: a\rTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\nhello"
+        ),
         (Data(200, b"hello", (("x-a", "a Transfer-Encoding: chunked"),)), *ERROR),
         ANY,
         why="RFC 9112 2.2: a bare CR MUST make the element invalid or be replaced by SP; "
@@ -118,7 +132,9 @@ CASES = [
     ),
     Case(
         "several-interim-responses",
-        play(b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n" + EARLY_HINTS * 3 + OK5),
+        play(
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 102 Processing\r\n\r\n" + EARLY_HINTS * 3 + OK5
+        ),
         (Data(200, b"hello"),),
         SAME,
         why="RFC 9110 15.2: one or more 1xx responses",
@@ -163,7 +179,10 @@ CASES = [
     ),
     Case(
         "101-without-upgrade-request",
-        play(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: Upgrade\r\n\r\n" + OK5),
+        play(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: Upgrade\r\n\r\n"
+            + OK5
+        ),
         ERROR,
         NEW,
         why="RFC 9110 15.2.2: a server MUST NOT switch to a protocol the client did not "
