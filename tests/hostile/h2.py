@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import typing
 from collections.abc import Awaitable, Callable, Sequence
 
 import hpack
@@ -261,7 +262,7 @@ class H2Conn:
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
         fallback = loop.call_later(
-            PREAMBLE_FALLBACK, lambda: self._spawn(self._ensure_preamble(default_preamble))
+            PREAMBLE_FALLBACK, self._spawn, self._ensure_preamble, default_preamble
         )
         try:
             while True:
@@ -287,10 +288,12 @@ class H2Conn:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def _spawn(self, coroutine: Awaitable[None]) -> None:
+    def _spawn(self, function: Callable[..., Awaitable[None]], *args: typing.Any) -> None:
+        """Run `function(*args)` as a task of this connection (cancelled when it ends)."""
+
         async def guarded() -> None:
             try:
-                await coroutine
+                await function(*args)
             except (StreamGone, asyncio.CancelledError):
                 pass
             except BaseException as exc:  # a broken script: the test reports it
@@ -404,9 +407,9 @@ class H2Conn:
         script, preamble, stream.marks = self._resolve(stream.path)
         await self._ensure_preamble(preamble or default_preamble)
         if script is None:
-            self._spawn(self._answer_ok(stream))
+            self._spawn(self._answer_ok, stream)
         else:
-            self._spawn(script(self, stream))
+            self._spawn(script, self, stream)
 
     async def _answer_ok(self, stream: H2Stream) -> None:
         body = f"ok {stream.path}".encode()

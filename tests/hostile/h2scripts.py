@@ -8,10 +8,10 @@ from collections.abc import Callable
 from tests.hostile.h2 import (
     DATA,
     END_STREAM,
+    Fields,
     H2Conn,
     H2Script,
     H2Stream,
-    Fields,
     literal_block,
     raw_frame,
 )

@@ -11,7 +11,7 @@ import pytest
 
 import httpx
 from tests.hostile.check import H1, NEW, SAME, Case, Data, Proto, Raises, params, run_case
-from tests.hostile.h1 import push_forever, play
+from tests.hostile.h1 import play, push_forever
 from tests.hostile.server import HostileServer
 
 CHUNKED = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -24,6 +24,7 @@ CASES = [
         (Data(200, b"hello"),),
         SAME,
         why="RFC 9112 7.1.1: chunk extensions a client does not understand are ignored",
+        tls=False,
     ),
     Case(
         "trailer-fields",
@@ -31,6 +32,7 @@ CASES = [
         (Data(200, b"hello"),),
         SAME,
         why="RFC 9112 7.1.2: a trailer section ends the chunked body",
+        tls=False,
     ),
     *[
         Case(
@@ -39,6 +41,7 @@ CASES = [
             ERROR,
             NEW,
             why="RFC 9112 7.1: chunk-size is 1*HEXDIG",
+            tls=False,
         )
         for name, size in [
             ("not-hex", b"zz"),
@@ -56,6 +59,7 @@ CASES = [
         NEW,
         why="RFC 9112 7.1: chunk-data is followed by CRLF; anything else is a framing error "
         "(h11 0.16 checks it: CVE-2025-43859)",
+        tls=False,
     ),
     Case(
         "chunk-data-shorter-than-size",
@@ -63,6 +67,7 @@ CASES = [
         ERROR,
         NEW,
         why="RFC 9112 7.1: five octets of data, then CRLF - here '0\\r' is not a CRLF",
+        tls=False,
     ),
     Case(
         "chunked-body-cut-by-close",
@@ -70,6 +75,7 @@ CASES = [
         ERROR,
         NEW,
         why="RFC 9112 8: a chunked body without its last chunk is incomplete",
+        tls=False,
     ),
     Case(
         "endless-chunk-extension",
@@ -84,6 +90,7 @@ CASES = [
         ERROR,
         NEW,
         why="RFC 9112 7.1: leading zeros without end; a length parser must give up",
+        tls=False,
     ),
     Case(
         "endless-trailer-section",
@@ -91,6 +98,7 @@ CASES = [
         ERROR,
         NEW,
         why="a trailer section without end: refused in bounded memory",
+        tls=False,
     ),
 ]
 

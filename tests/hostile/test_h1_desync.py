@@ -86,6 +86,7 @@ CASES = [
         ERROR,
         NEW,
         why="RFC 9110 8.6: a list of different values is invalid (RFC 9112 6.3 rule 5)",
+        tls=False,
     ),
     Case(
         "duplicate-equal-content-lengths",
@@ -99,6 +100,7 @@ CASES = [
         play(head(b"Content-Length: 5, 5") + b"hello"),
         (Data(200, b"hello"), *ERROR),
         why="RFC 9110 8.6, as above, for a comma-separated list",
+        tls=False,
     ),
     *[
         Case(
@@ -107,6 +109,7 @@ CASES = [
             ERROR,
             NEW,
             why="RFC 9112 6.3 rule 5: Content-Length is 1*DIGIT; anything else is invalid",
+            tls=False,
         )
         for name, value in [
             ("negative", b"-1"),
@@ -125,6 +128,7 @@ CASES = [
         NEW,
         why="RFC 9112 6.3: a huge length must not wrap around (RFC 9110 8.6: prevent "
         "integer overflow); refused, or the body is cut off by the close",
+        tls=False,
     ),
     Case(
         "transfer-encoding-space-before-colon",
@@ -132,6 +136,7 @@ CASES = [
         ERROR,
         NEW,
         why="RFC 9112 5.1: no whitespace between field name and colon (a smuggling vector)",
+        tls=False,
     ),
     Case(
         "transfer-encoding-twice-chunked",
@@ -142,6 +147,7 @@ CASES = [
         ERROR,
         NEW,
         why="RFC 9112 6.1: chunked MUST NOT be applied twice; the framing is invalid",
+        tls=False,
     ),
     Case(
         "transfer-encoding-unknown-coding",
@@ -149,6 +155,7 @@ CASES = [
         ERROR,
         NEW,
         why="RFC 9112 6.1: a transfer coding the client cannot decode; the body is unusable",
+        tls=False,
     ),
 ]
 

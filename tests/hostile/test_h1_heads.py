@@ -23,7 +23,7 @@ from tests.hostile.check import (
     params,
     run_case,
 )
-from tests.hostile.h1 import push_forever, play
+from tests.hostile.h1 import play, push_forever
 from tests.hostile.server import HostileServer
 
 OK5 = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
@@ -37,6 +37,7 @@ CASES = [
         (Data(200, b"hello", (("x-folded", "a b"),)),),
         SAME,
         why="RFC 9112 5.2: a user agent MUST replace each obs-fold with SP",
+        tls=False,
     ),
     Case(
         "obs-fold-first-line",
@@ -44,6 +45,7 @@ CASES = [
         ERROR,
         NEW,
         why="RFC 9112 5.2: a continuation line with no field before it folds into nothing",
+        tls=False,
     ),
     Case(
         "bare-lf-line-ends",
@@ -51,6 +53,7 @@ CASES = [
         (Data(200, b"hello", (("x-a", "b"),)), *ERROR),
         ANY,
         why="RFC 9112 2.2: a recipient MAY recognize a single LF as a line terminator",
+        tls=False,
     ),
     Case(
         "bare-cr-in-field",
@@ -61,6 +64,7 @@ CASES = [
         ANY,
         why="RFC 9112 2.2: a bare CR MUST make the element invalid or be replaced by SP; "
         "never read as a line end (which would smuggle a Transfer-Encoding in)",
+        tls=False,
     ),
     Case(
         "nul-in-field-value",
@@ -69,6 +73,7 @@ CASES = [
         ANY,
         why="RFC 9110 5.5: a recipient of NUL in a field value MUST reject the message or "
         "replace it with SP",
+        tls=False,
     ),
     Case(
         "nul-in-field-name",
@@ -76,6 +81,7 @@ CASES = [
         ERROR,
         NEW,
         why="RFC 9110 5.1: a field name is a token",
+        tls=False,
     ),
     Case(
         "field-line-without-colon",
@@ -83,6 +89,7 @@ CASES = [
         ERROR,
         NEW,
         why="RFC 9112 5: field-line = field-name ':' OWS field-value OWS",
+        tls=False,
     ),
     Case(
         "large-valid-head",
@@ -101,6 +108,7 @@ CASES = [
         ERROR,
         NEW,
         why="a status line without end: refused in bounded memory",
+        tls=False,
     ),
     Case(
         "endless-field-value",
@@ -108,6 +116,7 @@ CASES = [
         ERROR,
         NEW,
         why="one field without end: refused in bounded memory",
+        tls=False,
     ),
     Case(
         "endless-field-lines",
@@ -129,6 +138,7 @@ CASES = [
         (Data(200, b"hello"),),
         SAME,
         why="RFC 8297 / RFC 9110 15.2: interim responses are skipped",
+        tls=False,
     ),
     Case(
         "several-interim-responses",
@@ -138,6 +148,7 @@ CASES = [
         (Data(200, b"hello"),),
         SAME,
         why="RFC 9110 15.2: one or more 1xx responses",
+        tls=False,
     ),
     Case(
         "interim-response-with-body",
@@ -145,6 +156,7 @@ CASES = [
         ERROR,
         NEW,
         why="RFC 9112 6.3 rule 1: a 1xx ends at its blank line; 'hello' is not a status line",
+        tls=False,
     ),
     Case(
         "endless-interim-responses",
@@ -161,6 +173,7 @@ CASES = [
                 "come (1 s here), then the silent server makes it a ReadTimeout",
             ),
         ),
+        tls=False,
     ),
     Case(
         "status-099",
@@ -169,6 +182,7 @@ CASES = [
         NEW,
         why="RFC 9110 15: valid status codes are 100 to 599; 099 is not an interim response",
         failing=(("*", "099 is taken for an interim response: the 200 after it is returned"),),
+        tls=False,
     ),
     Case(
         "status-two-digits",
@@ -176,6 +190,7 @@ CASES = [
         ERROR,
         NEW,
         why="RFC 9112 4: status-code = 3DIGIT",
+        tls=False,
     ),
     Case(
         "101-without-upgrade-request",
