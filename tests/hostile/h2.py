@@ -276,6 +276,7 @@ class H2Conn:
         except (
             asyncio.IncompleteReadError,
             ConnectionError,
+            StreamGone,
             hyperframe.exceptions.HyperframeError,
         ):
             pass  # the client hung up or sent garbage: done with this connection

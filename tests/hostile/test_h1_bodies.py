@@ -194,6 +194,7 @@ CASES = [
         why="16 MiB of a terabyte body streamed in bounded memory, then closed: the "
         "unread rest makes the connection unusable",
         action=stream_then_close(),
+        trace=True,
     ),
     Case(
         "endless-chunked-streamed",
@@ -202,6 +203,7 @@ CASES = [
         NEW,
         why="an endless chunked body streamed in bounded memory, then closed",
         action=stream_then_close(),
+        trace=True,
     ),
     Case(
         "endless-until-close-streamed",
@@ -210,6 +212,7 @@ CASES = [
         NEW,
         why="an endless read-until-close body streamed in bounded memory, then closed",
         action=stream_then_close(),
+        trace=True,
     ),
     Case(
         "endless-body-cancelled",
@@ -218,6 +221,7 @@ CASES = [
         NEW,
         why="an endless body whose read is cancelled (async) or closed (sync) midway",
         action=stream_then_cancel(),
+        trace=True,
     ),
     Case(
         "endless-body-max-decoded-size",
@@ -227,6 +231,7 @@ CASES = [
         why="docs/limits.md: a non-streamed read past max_decoded_size (the request "
         "extension) raises DecodedSizeExceeded before memory grows beyond it",
         action=read_capped(MiB),
+        trace=True,
     ),
     Case(
         "endless-chunked-client-max-decoded-size",
@@ -235,6 +240,7 @@ CASES = [
         NEW,
         why="docs/limits.md: Client(max_decoded_size=...) applies to every response",
         options=(("max_decoded_size", MiB),),
+        trace=True,
     ),
 ]
 

@@ -83,6 +83,7 @@ CASES = [
         ERROR,
         NEW,
         why="a chunk line without end: refused in bounded memory, not buffered",
+        trace=True,
     ),
     Case(
         "endless-chunk-size",
@@ -91,6 +92,7 @@ CASES = [
         NEW,
         why="RFC 9112 7.1: leading zeros without end; a length parser must give up",
         tls=False,
+        trace=True,
     ),
     Case(
         "endless-trailer-section",
@@ -99,6 +101,7 @@ CASES = [
         NEW,
         why="a trailer section without end: refused in bounded memory",
         tls=False,
+        trace=True,
     ),
 ]
 

@@ -109,6 +109,7 @@ CASES = [
         NEW,
         why="a status line without end: refused in bounded memory",
         tls=False,
+        trace=True,
     ),
     Case(
         "endless-field-value",
@@ -117,6 +118,7 @@ CASES = [
         NEW,
         why="one field without end: refused in bounded memory",
         tls=False,
+        trace=True,
     ),
     Case(
         "endless-field-lines",
@@ -124,6 +126,7 @@ CASES = [
         ERROR,
         NEW,
         why="a head of endless small fields: refused in bounded memory",
+        trace=True,
     ),
     Case(
         "100-continue-then-200",
@@ -174,6 +177,7 @@ CASES = [
             ),
         ),
         tls=False,
+        trace=True,
     ),
     Case(
         "status-099",

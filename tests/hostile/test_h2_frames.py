@@ -182,6 +182,7 @@ CASES = [
             "(256 KiB here), then the silent server makes it a ReadTimeout, and the follow-up "
             "reuses the connection ('expected a CONTINUATION frame')"
         ),
+        trace=True,
     ),
     Case(
         "continuation-flood-growing",
@@ -192,6 +193,7 @@ CASES = [
         "(RFC 9113 10.5.1), in bounded memory",
         read_timeout=SHORT_READ,
         tls=False,
+        trace=True,
     ),
     Case(
         "settings-flood",
@@ -206,6 +208,7 @@ CASES = [
             "then the silent server makes it a ReadTimeout"
         ),
         tls=False,
+        trace=True,
     ),
     Case(
         "ping-flood",
@@ -219,6 +222,7 @@ CASES = [
             "the silent server makes it a ReadTimeout"
         ),
         tls=False,
+        trace=True,
     ),
     Case(
         "ping-burst-then-response",
@@ -227,6 +231,7 @@ CASES = [
         ANY,
         why="1000 PINGs, then the response: answered (or refused as a flood), in bounded memory",
         tls=False,
+        trace=True,
     ),
     Case(
         "settings-burst-then-response",
@@ -235,6 +240,7 @@ CASES = [
         ANY,
         why="1000 SETTINGS, then the response: answered (or refused as a flood)",
         tls=False,
+        trace=True,
     ),
     bad_settings(
         "settings-enable-push-1",
@@ -321,6 +327,7 @@ CASES = [
             "DATA beyond the window is accepted: the flood is read for its whole second, "
             "then the silent server makes it a ReadTimeout"
         ),
+        trace=True,
     ),
     bad_frame(
         "window-update-zero-on-connection",
