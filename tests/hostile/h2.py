@@ -250,6 +250,14 @@ class H2Conn:
                 sent += len(frames)
         return sent
 
+    def close_write(self) -> None:
+        """Close our side: a FIN (we go on reading, so the client's late frames cause no
+        RST), or over TLS a close_notify, which asyncio follows with the TCP close."""
+        if self.writer.can_write_eof():
+            self.writer.write_eof()
+        else:
+            self.writer.close()
+
     def pause_reading(self) -> None:
         """Stop reading the client: what it sends piles up in its socket buffers."""
         self._reading.clear()
