@@ -168,7 +168,7 @@ class H2Conn:
         first = HeadersFrame(stream_id, data=pieces[0])
         if end_stream:
             first.flags.add("END_STREAM")
-        frames = [first]
+        frames: list[Frame] = [first]
         frames.extend(ContinuationFrame(stream_id, data=piece) for piece in pieces[1:])
         frames[-1].flags.add("END_HEADERS")
         return b"".join(frame.serialize() for frame in frames)

@@ -163,7 +163,7 @@ CASES = [
     ),
     Case(
         "endless-interim-responses",
-        push_forever(b"", EARLY_HINTS * 512, seconds=1.0),
+        push_forever(b"", EARLY_HINTS * 512, seconds=0.5),
         ERROR,
         NEW,
         why="RFC 9110 15.2 does not bound 1xx responses, but an endless stream of them is "
@@ -173,7 +173,7 @@ CASES = [
             (
                 "*",
                 "no bound on interim responses: 1xx heads are skipped for as long as they "
-                "come (1 s here), then the silent server makes it a ReadTimeout",
+                "come (0.5 s here), then the silent server makes it a ReadTimeout",
             ),
         ),
         tls=False,

@@ -1,5 +1,5 @@
 """HPACK from a hostile server (RFC 7541): bombs that decode to far more than they weigh,
-dynamic table size abuse, and malformed representations.
+oversized header lists, dynamic table size abuse, and malformed representations.
 
 A header block that cannot be decoded is a connection error of type COMPRESSION_ERROR
 (RFC 9113 4.3): the request fails with RemoteProtocolError and the follow-up needs a NEW
@@ -57,6 +57,25 @@ CASES = [
         "inflated (40 MB here); the client may process the rest of the block to keep the "
         "connection (a stream error) or stop decoding and close it",
         trace=True,
+    ),
+    Case(
+        "huge-field-value",
+        block(STATUS_200 + b"\x00" + hpack_string(b"x-huge") + hpack_string(b"h" * 1_000_000)),
+        ERROR,
+        ANY,
+        why="a complete 1 MB header block (HEADERS and 61 CONTINUATIONs): refused past the "
+        "client's header list limit (RFC 9113 10.5.1)",
+        trace=True,
+    ),
+    Case(
+        "many-header-fields",
+        block(STATUS_200 + literal_block([(b"x-%d" % n, b"v") for n in range(30_000)])),
+        ERROR,
+        ANY,
+        why="30,000 small fields (a 200 kB block, a 1 MB header list): refused past the "
+        "client's header list limit (RFC 9113 10.5.1)",
+        trace=True,
+        tls=False,
     ),
     Case(
         "table-size-update-above-setting",
