@@ -133,7 +133,7 @@ class H2Conn:
         self.send_window = DEFAULT_WINDOW  # the connection's, for our DATA
         self.initial_window = DEFAULT_WINDOW  # the client's SETTINGS_INITIAL_WINDOW_SIZE
         self.max_frame_size = DEFAULT_MAX_FRAME  # the client's SETTINGS_MAX_FRAME_SIZE
-        self.ack_pings = True
+        self.acks = True  # ACK the client's SETTINGS and PINGs
         self.closed = asyncio.Event()
         self._window_changed = asyncio.Event()
         self._reading = asyncio.Event()
@@ -317,7 +317,7 @@ class H2Conn:
             return
         self._preamble_sent = True
         await preamble(self)
-        for _ in range(self._unacked_settings):
+        for _ in range(self._unacked_settings if self.acks else 0):
             await self.send(SettingsFrame(0, flags=["ACK"]).serialize())
         self._unacked_settings = 0
 
@@ -349,7 +349,7 @@ class H2Conn:
                 record.client_settings_acks += 1
                 return
             self._apply_settings(frame.settings)
-            if self._preamble_sent:
+            if self._preamble_sent and self.acks:
                 await self.send(SettingsFrame(0, flags=["ACK"]).serialize())
             else:
                 self._unacked_settings += 1
@@ -358,7 +358,7 @@ class H2Conn:
                 record.client_ping_acks += 1
             else:
                 record.client_pings += 1
-                if self.ack_pings:
+                if self.acks:
                     await self.send(
                         PingFrame(0, opaque_data=frame.opaque_data, flags=["ACK"]).serialize()
                     )

@@ -152,6 +152,8 @@ class HostileServer:
                 await self._serve_h1(H1Conn(reader, writer, record), head)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ssl.SSLError):
             pass  # the client went away (or sent garbage): nothing more to serve
+        except asyncio.CancelledError:
+            pass  # stop(): end quietly (asyncio 3.11 logs a cancelled connection task)
         except Exception as exc:  # a broken script: the test reports it
             self.errors.append(exc)
         finally:

@@ -67,8 +67,8 @@ CASES = [
         failing=(
             (
                 "*",
-                "accepted as h11 does: Transfer-Encoding wins, the body is returned (the "
-                "connection is then closed, so there is no desync)",
+                "accepted as h11 does: Transfer-Encoding wins, the body is returned, and "
+                "the connection is reused for the follow-up",
             ),
         ),
     ),

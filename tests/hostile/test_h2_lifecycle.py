@@ -114,7 +114,8 @@ async def silent_mid_body(conn: H2Conn, stream: H2Stream) -> None:
 
 
 async def no_preamble(conn: H2Conn) -> None:
-    """No SETTINGS frame at all: the server never really starts the connection."""
+    """No frame at all, not even a SETTINGS ACK: the server never starts the connection."""
+    conn.acks = False
     conn.pause_reading()
 
 
