@@ -1,12 +1,14 @@
 """Running one hostile case and judging it.
 
 A `Case` is a server script plus what the client must make of it. `run_case` plays it
-against `Client`, or `AsyncClient` on asyncio or trio (tests/harness.py), over one of the
-`PROTOCOLS`, and requires:
+against `Client`, or `AsyncClient` on asyncio or trio (tests/harness.py), over HTTP/1.1
+(`H1`: cleartext, TLS) or HTTP/2 (`H2`: prior knowledge over cleartext, ALPN over TLS),
+and requires:
 
 * the outcome is one of `case.expect`: the right data (`Data`), or exactly the httpx
   exception class named (`Raises`; a subclass does not do). Most cases accept exactly one
-  outcome; a few accept two where the RFC lets the recipient choose (say which, and why);
+  outcome; the few that accept more say why in `case.why` (the RFC lets the recipient
+  choose, or the socket layer decides which error a reset becomes);
 * it came within `case.deadline` seconds (client timeouts are small, so a hang fails);
 * memory stayed bounded. Where the server can push much (endless bodies and heads,
   floods) or the client could amplify (HPACK bombs), the case sets `trace`: the peak
@@ -221,7 +223,8 @@ def matches(expected: Outcome, result: httpx.Response | httpx.HTTPError) -> bool
 
 def describe(result: httpx.Response | httpx.HTTPError) -> str:
     if isinstance(result, httpx.Response):
-        return f"{result!r} {result.content[:200]!r} {dict(result.headers)}"
+        content = result.content[:200] if hasattr(result, "_content") else "(streamed)"
+        return f"{result!r} {content!r} {dict(result.headers)}"
     return f"{type(result).__name__}({result})"
 
 

@@ -158,9 +158,6 @@ class H2Conn:
         except ConnectionError as exc:
             raise StreamGone("connection lost") from exc
 
-    async def settings(self, values: dict[int, int] | None = None) -> None:
-        await self.send(SettingsFrame(0, settings=values or {}).serialize())
-
     def header_frames(self, stream_id: int, block: bytes, end_stream: bool) -> bytes:
         """HEADERS (+ CONTINUATION) frames carrying `block`, cut to the client's frame size."""
         size = self.max_frame_size

@@ -80,7 +80,7 @@ class Log:
         return self.connections[number - 1]
 
     def requests_for(self, token: str) -> list[Received]:
-        """Every request whose path starts with /<token>/, in arrival order."""
+        """Every request whose path starts with /<token>/, connection by connection."""
         prefix = f"/{token}/"
         return [
             request
