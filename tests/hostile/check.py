@@ -44,6 +44,10 @@ from tests.hostile.server import HostileServer, Route
 
 TIMEOUT = 2.0  # seconds, for every step of a request
 SHORT_READ = 0.3  # the read timeout of cases that end in a ReadTimeout
+# The read timeout of floods. They stop after a byte budget (not a time limit, so a slow
+# machine cannot cut them short for a client that would give up), then the server goes
+# silent: a client that takes it all ends in a ReadTimeout after this.
+FLOOD_READ = 1.0
 DEADLINE = 5.0
 MEMORY_LIMIT = 8 * 1024 * 1024
 SMALL_SCRIPT = 256 * 1024  # bytes an untraced case's server may send

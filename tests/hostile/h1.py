@@ -135,13 +135,13 @@ def play(*parts: bytes, then: str = "serve", pause: float = 0.0) -> H1Script:
     return script
 
 
-def push_forever(head: bytes, chunk: bytes, seconds: float = PUSH_BUDGET_SECONDS) -> H1Script:
+def push_forever(head: bytes, chunk: bytes, budget: int = PUSH_BUDGET_BYTES) -> H1Script:
     """A script that sends `head`, then `chunk` until the client hangs up (or the budget
     is spent, then silence)."""
 
     async def script(conn: H1Conn, request: Received) -> None:
         await conn.send(head)
-        await conn.push(chunk, seconds=seconds)
+        await conn.push(chunk, budget)
         await conn.wait_for_hang_up()
 
     return script

@@ -16,10 +16,10 @@ from hyperframe.frame import PingFrame, SettingsFrame
 import httpx
 from tests.hostile.check import (
     ANY,
+    FLOOD_READ,
     H2,
     NEW,
     SAME,
-    SHORT_READ,
     Case,
     Data,
     Proto,
@@ -28,7 +28,6 @@ from tests.hostile.check import (
     params,
     run_case,
 )
-from tests.hostile.h1 import PUSH_BUDGET_BYTES
 from tests.hostile.h2 import (
     CONTINUATION,
     DATA,
@@ -56,7 +55,6 @@ from tests.hostile.server import HostileServer, Route
 ERROR = (Raises(httpx.RemoteProtocolError),)
 # A client still taking a flood after this much is not going to stop (256 KiB is ~15,000
 # PINGs or ~29,000 empty SETTINGS or CONTINUATION frames; h2 allows 64 CONTINUATIONs).
-FLOOD_SECONDS = 1.0
 FLOOD_BYTES = 256 * 1024
 
 
@@ -73,7 +71,7 @@ def flood(frame_bytes: bytes) -> H2Script:
     """Send a frame on stream 0 again and again until the client gives up."""
 
     async def script(conn: H2Conn, stream: H2Stream) -> None:
-        await conn.flood(repeated(frame_bytes), FLOOD_BYTES, FLOOD_SECONDS)
+        await conn.flood(repeated(frame_bytes), FLOOD_BYTES)
         await conn.wait_closed()
 
     return script
@@ -85,7 +83,7 @@ async def violate_flow_control(conn: H2Conn, stream: H2Stream) -> None:
     await conn.headers(stream.id, STATUS_200)
     window = max(stream.send_window, conn.send_window)
     block = repeated(raw_frame(DATA, 0, stream.id, b"x" * 16384))
-    await conn.flood(block, window + (1 << 20), FLOOD_SECONDS)
+    await conn.flood(block, window + (1 << 20))
     await conn.wait_closed()
 
 
@@ -95,9 +93,9 @@ def continuation_flood(fragment: bytes) -> H2Script:
     async def script(conn: H2Conn, stream: H2Stream) -> None:
         await conn.send(raw_frame(HEADERS, 0, stream.id, literal_block(STATUS_200)))
         continuation = raw_frame(CONTINUATION, 0, stream.id, fragment)
-        # Growing blocks get the full push budget: a client must refuse them by size.
-        budget = FLOOD_BYTES if not fragment else PUSH_BUDGET_BYTES
-        await conn.flood(repeated(continuation), budget, FLOOD_SECONDS)
+        # A growing block gets 16 MiB: a client must refuse it by size, long before.
+        budget = FLOOD_BYTES if not fragment else 16 << 20
+        await conn.flood(repeated(continuation), budget)
         await conn.wait_closed()
 
     return script
@@ -178,7 +176,7 @@ CASES = [
         NEW,
         why="endless empty CONTINUATION frames (CVE-2024-27316 class): the client must cap "
         "them and give up, in bounded memory",
-        read_timeout=SHORT_READ,
+        read_timeout=FLOOD_READ,
         failing=fails_today(
             "no cap on CONTINUATION frames: empty ones are taken for as long as they come "
             "(256 KiB here), then the silent server makes it a ReadTimeout, and the follow-up "
@@ -193,7 +191,7 @@ CASES = [
         NEW,
         why="a header block growing without end: refused past the client's header list limit "
         "(RFC 9113 10.5.1), in bounded memory",
-        read_timeout=SHORT_READ,
+        read_timeout=FLOOD_READ,
         tls=False,
         trace=True,
     ),
@@ -204,9 +202,9 @@ CASES = [
         NEW,
         why="endless SETTINGS frames, each asking for an ACK (CVE-2019-9515): no response "
         "ever comes, so only giving up ends the request",
-        read_timeout=SHORT_READ,
+        read_timeout=FLOOD_READ,
         failing=fails_today(
-            "no flood limit: every SETTINGS is ACKed for as long as they come (1 s here), "
+            "no flood limit: every SETTINGS is ACKed for as long as they come (256 KiB here), "
             "then the silent server makes it a ReadTimeout"
         ),
         tls=False,
@@ -218,9 +216,9 @@ CASES = [
         ERROR,
         NEW,
         why="endless PINGs, each asking for an ACK (CVE-2019-9512): only giving up ends it",
-        read_timeout=SHORT_READ,
+        read_timeout=FLOOD_READ,
         failing=fails_today(
-            "no flood limit: every PING is ACKed for as long as they come (1 s here), then "
+            "no flood limit: every PING is ACKed for as long as they come (256 KiB here), then "
             "the silent server makes it a ReadTimeout"
         ),
         tls=False,
@@ -324,7 +322,7 @@ CASES = [
         ANY,
         why="RFC 9113 6.9: DATA beyond the client's window, without end: a FLOW_CONTROL_ERROR "
         "(of the stream or the connection), never buffered without bound",
-        read_timeout=SHORT_READ,
+        read_timeout=FLOOD_READ,
         failing=fails_today(
             "DATA beyond the window is accepted: 1 MiB past it is read, "
             "then the silent server makes it a ReadTimeout"
