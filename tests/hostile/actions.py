@@ -35,7 +35,7 @@ def stream_then_close(limit: int = 16 * MiB) -> Action:
     return action
 
 
-def stream_then_cancel(seconds: float = 0.3, limit: int = 16 * MiB) -> Action:
+def stream_then_cancel(seconds: float = 0.1, limit: int = 16 * MiB) -> Action:
     """Stream the body until `seconds` pass, then cancel the read (async clients; the
     sync client, which cannot be cancelled, closes after `limit` bytes instead)."""
 

@@ -189,6 +189,7 @@ CASES = [
             "reuses the connection ('expected a CONTINUATION frame')"
         ),
         trace=True,
+        tls=False,
     ),
     Case(
         "continuation-flood-growing",

@@ -291,6 +291,7 @@ CASES = [
         read_timeout=SHORT_READ,
         preamble=no_preamble,
         failing=fails_today(SILENCE_REUSED + ", where it times out again", SYNC_ASYNCIO),
+        tls=False,
     ),
     Case(
         "silent-mid-body",
@@ -300,6 +301,7 @@ CASES = [
         why="half a body, then nothing: the read timeout fires; the connection is not reused",
         read_timeout=SHORT_READ,
         failing=fails_today(SILENCE_REUSED + " (and the server answers it there)", SYNC_ASYNCIO),
+        tls=False,
     ),
     Case(
         "endless-body-streamed",
