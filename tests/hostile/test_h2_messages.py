@@ -33,6 +33,13 @@ def malformed(
     )
 
 
+async def data_after_end_stream(conn: H2Conn, stream: H2Stream) -> None:
+    """A complete response, then more DATA on its (closed) stream."""
+    await respond()(conn, stream)
+    await conn.data(stream.id, b"EXTRA", end_stream=True)
+    stream.marks.set("extra sent")
+
+
 async def late_data(conn: H2Conn, stream: H2Stream) -> None:
     """A 204 head without END_STREAM, then (after the client has the response) a body."""
     await conn.send(conn.header_frames(stream.id, b"\x89", end_stream=False))  # :status 204
@@ -194,6 +201,15 @@ CASES = [
             "the DATA sent after the 204 head is returned as its content (b'hello')"
         ),
         action=then_wait_for("body sent"),
+    ),
+    Case(
+        "data-after-end-stream",
+        data_after_end_stream,
+        (Data(200, b"hello"),),
+        why="RFC 9113 5.1: frames after END_STREAM are a STREAM_CLOSED error; the bytes are "
+        "never added to the response, nor to another stream's",
+        action=then_wait_for("extra sent"),
+        tls=False,
     ),
     Case(
         "interim-100-then-200",
