@@ -174,11 +174,13 @@ class Report:
 
     def target(self, target: Target) -> str:
         group = self.group(*target.group)
-        case = next((c for c in group if c.client == "ours" and c.variant == target.variant), None)
+        case = next(
+            (c for c in group if c.client == target.client and c.variant == target.variant), None
+        )
         reference = _reference(group, case, target.reference) if case is not None else None
         value, base = self.median(case), self.median(reference)
         if value is None or not base:
-            missing = "ours" if value is None else CLIENTS[target.reference].label
+            missing = CLIENTS[target.client if value is None else target.reference].label
             return f"| {target.text} | — | not measured (no result for {missing}) |"
         verdict = "met" if value / base >= target.need else "missed"
         return f"| {target.text} | {_ratio(value, base)} | {verdict} |"

@@ -116,7 +116,7 @@ def _command(case: Case, python: Path, server: ServerInfo) -> list[str]:
 def _wrong_httpx(case: Case, versions: dict[str, str]) -> str:
     """Why the runner measured some other httpx than the one it stands for, or ''."""
     path = versions.get("httpx_path", "")
-    if case.client == "ours" and not path.startswith(str(REPO / "httpx")):
+    if case.client in ("ours", "ours_h11") and not path.startswith(str(REPO / "httpx")):
         return f"imported httpx from {path}, not from the repo"
     if case.client == BASELINE and not (
         path.startswith(str(peers.VENV)) and versions.get("httpx") == "0.28.1"
@@ -142,7 +142,7 @@ class Runner:
                 capture_output=True,
                 text=True,
                 timeout=self.timeout,
-                env=self.env,
+                env={**self.env, **dict(CLIENTS[case.client].env)},
                 cwd=CLIENTS_DIR,
             )
         except subprocess.TimeoutExpired:
