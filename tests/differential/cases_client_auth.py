@@ -77,7 +77,7 @@ CASES: list[tuple[str, str]] = []
 
 
 def _add(case_id: str, code: str) -> None:
-    CASES.append((f"client-auth-{case_id}", PRELUDE + code))
+    CASES.append((f"client-auth-{case_id}", code))
 
 
 # --- Basic ---------------------------------------------------------------------------------
@@ -337,7 +337,8 @@ _FLOWS = {
         "    async with httpx.AsyncClient(transport=httpx.MockTransport(server([], seen))) as c:\n"
         "        return await c.get(URL, auth=Refresh())\n"
         "ar = asyncio.run(main())\n"
-        "result = (dict(r.request.headers), dict(ar.request.headers))"
+        "result = [{k: v for k, v in x.request.headers.items() if k != 'user-agent'}"
+        " for x in (r, ar)]"
     ),
     "custom-history-and-redirect": (
         "class Retry(httpx.Auth):\n"

@@ -18,14 +18,14 @@ from .cases_client_auth import (
     _QUOTING,
     _RFC_PARSING,
     _STALE,
-    PRELUDE,
 )
+from .cases_client_auth import PRELUDE as PRELUDE  # the helpers, run once per worker
 
 CASES: list[tuple[str, str]] = []
 
 
 def _add(case_id: str, code: str) -> None:
-    CASES.append((f"client-auth-{case_id}", PRELUDE + code))
+    CASES.append((f"client-auth-{case_id}", code))
 
 
 # --- Digest ----------------------------------------------------------------------------------
@@ -317,7 +317,7 @@ def generate(count: int, seed: int) -> list[tuple[str, str]]:
                 f"result = run(httpx.DigestAuth({user}, {password}), "
                 f"[challenge({challenge!r})], requests=[{', '.join(requests)}])"
             )
-        cases.append((f"client-auth-gen-{seed}-{index}", PRELUDE + code))
+        cases.append((f"client-auth-gen-{seed}-{index}", code))
     return cases
 
 
