@@ -9,7 +9,6 @@ reaches the network: a refused connection goes to a closed port of 127.0.0.1.
 from __future__ import annotations
 
 import random
-from typing import Any
 
 PRELUDE = """
 import asyncio
@@ -355,22 +354,15 @@ def generate(count: int, seed: int) -> list[tuple[str, str]]:
 
 EXPECTED: dict[str, str] = {
     "client-error-invalid-method": (
-        "compatibility.md, Better: a method that is not a token raises LocalProtocolError "
-        "when the request is built"
+        "compatibility.md#methods-are-checked-when-a-request-is-built: a method that is not "
+        "a token raises LocalProtocolError when the request is built"
     ),
     "client-error-header-injection": (
-        "compatibility.md, Better: header values with CR, LF or NUL are refused as soon as "
-        "they are set"
+        "compatibility.md#header-names-and-values-are-checked-when-set: header values with "
+        "CR, LF or NUL are refused as soon as they are set"
     ),
     "client-error-exceptions-hierarchy": (
-        "compatibility.md, Additions: httpx.DecodedSizeExceeded (a DecodingError)"
+        "compatibility.md#additions: httpx.DecodedSizeExceeded (a DecodingError), "
+        "httpx.SSEError and the WebSocket errors are exceptions of ours"
     ),
 }
-
-
-def classify(
-    case_id: str, code: str, ours: dict[str, Any], reference: dict[str, Any]
-) -> str | None:
-    if not case_id.startswith("client-error-"):
-        return None
-    return None

@@ -8,7 +8,7 @@ client's properties. Requests go to a `MockTransport` that reports what it recei
 
 from __future__ import annotations
 
-import json
+import ast
 import random
 import re
 from typing import Any
@@ -543,24 +543,39 @@ def generate(count: int, seed: int) -> list[tuple[str, str]]:
 
 EXPECTED: dict[str, str] = {
     "client-merge-no-base-url-relative": (
-        "compatibility.md, Deliberate differences, clients: a relative URL sent through a "
-        "transport that accepts it (MockTransport) gets its response; httpx fails with "
+        "compatibility.md#a-relative-url-through-a-mocktransport: a relative URL sent through "
+        "a transport that accepts it gets its response; httpx fails with "
         "ValueError('unknown url type') while storing the response's cookies"
     ),
 }
-
-_FRAGMENT = re.compile(r"#[^'\"\\]*")
+_FRAGMENT_KEPT = (
+    "compatibility.md#a-fragment-survives-joining-with-base_url: the fragment of the URL "
+    "joined with base_url is kept (httpx drops it, or keeps base_url's)"
+)
+_MERGED = re.compile(r"_merge_url\((.*)\)\)$")
 
 
 def classify(
     case_id: str, code: str, ours: dict[str, Any], reference: dict[str, Any]
 ) -> str | None:
-    if not case_id.startswith("client-merge-"):
+    if not case_id.startswith("client-merge-base-url-"):
         return None
-    mine, theirs = json.dumps(ours), json.dumps(reference)
-    if "_merge_url" in code and _FRAGMENT.sub("", mine) == _FRAGMENT.sub("", theirs):
-        return (
-            "compatibility.md, Better: a relative URL's fragment survives joining with "
-            "base_url (httpx drops it)"
-        )
+    # `str(C(base_url=...)._merge_url(url))` where url has a fragment: ours must be
+    # httpx's result with url's fragment in place of whatever fragment httpx left.
+    merged = _MERGED.search(code)
+    if merged is None or not isinstance(url := literal(merged.group(1)), str) or "#" not in url:
+        return None
+    mine, theirs = ours.get("str"), reference.get("str")
+    if not isinstance(mine, str) or not isinstance(theirs, str):
+        return None
+    fragment = url.partition("#")[2]
+    if mine == theirs.partition("#")[0] + "#" + fragment:
+        return _FRAGMENT_KEPT
     return None
+
+
+def literal(text: str) -> object:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None

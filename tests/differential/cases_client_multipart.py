@@ -532,12 +532,12 @@ def generate(count: int, seed: int) -> list[tuple[str, str]]:
 
 
 _HEADER_INJECTION = (
-    "compatibility.md, Deliberate differences, multipart: a part's content type or header "
+    "compatibility.md#cr-or-lf-in-a-multipart-header: a part's content type or header "
     "holding CR or LF raises ValueError (httpx writes it out, injecting part headers)"
 )
 
 _DATA_NOT_MAPPING = (
-    "compatibility.md, Deliberate differences, multipart: data= that is not a mapping "
+    "compatibility.md#data-that-is-not-a-mapping-with-files: data= that is not a mapping "
     "alongside files= raises TypeError (httpx sends data as the raw body and silently drops "
     "the files)"
 )
@@ -547,23 +547,24 @@ EXPECTED: dict[str, str] = {
     "client-mp-file-headers-9": _HEADER_INJECTION,
     "client-mp-file-headers-noct-9": _HEADER_INJECTION,
     "client-mp-file-content-int-build-only": (
-        "compatibility.md, Better: bad input fails before any I/O (httpx builds the request "
-        "and fails with AttributeError when the body is read)"
+        "compatibility.md#invalid-multipart-input: a file given as an int raises TypeError "
+        "when the request is built (httpx builds it and fails with AttributeError when the "
+        "body is read)"
     ),
     "client-mp-data-list-pairs": _DATA_NOT_MAPPING,
     "client-mp-data-str": _DATA_NOT_MAPPING,
     "client-mp-data-bytes": _DATA_NOT_MAPPING,
     "client-mp-boundary-unicode": (
-        "compatibility.md, Deliberate differences: non-ASCII str header values are encoded "
-        "as UTF-8 (httpx raises UnicodeEncodeError on the header); a non-ASCII boundary then "
-        "raises ValueError (UnicodeEncodeError's base class)"
+        "compatibility.md#boundaries-that-are-not-tokens: a non-ASCII boundary in the "
+        "Content-Type raises ValueError, which UnicodeEncodeError (httpx's, from encoding "
+        "the header) is a subclass of; see also compatibility.md#non-ascii-header-values"
     ),
     "client-mp-multipartstream-quoting": (
-        "compatibility.md, Deliberate differences, multipart: MultipartStream.content_type "
+        "compatibility.md#boundaries-that-are-not-tokens: MultipartStream.content_type "
         "quotes a boundary that is not a token (RFC 2046 section 5.1.1)"
     ),
     "client-mp-multipartstream-crlf-boundary": (
-        "compatibility.md, Deliberate differences, multipart: a boundary holding CR or LF "
+        "compatibility.md#cr-or-lf-in-a-multipart-header: a boundary holding CR or LF "
         "raises ValueError (it would break the body's framing)"
     ),
 }
@@ -575,9 +576,9 @@ _INTERNAL_ERROR = re.compile(
     r"expected str, bytes or os.PathLike object|cannot unpack non-iterable"
 )
 _CLEAR_INPUT_ERROR = (
-    "compatibility.md, Deliberate differences, multipart: invalid input raises the same "
-    "class as in httpx (TypeError where httpx fails with an AttributeError) with a message "
-    "naming the field, where httpx lets an internal Python error through"
+    "compatibility.md#invalid-multipart-input: invalid input raises the same class as in "
+    "httpx (TypeError where httpx fails with an AttributeError) with a message naming the "
+    "field, where httpx lets an internal Python error through"
 )
 
 
