@@ -121,6 +121,15 @@ def test_url_pattern_without_scheme_gets_httpx_message(pattern: str) -> None:
     assert str(info.value) == message
 
 
+@pytest.mark.parametrize("pattern", ["", "127.0.0.1:8080"])
+def test_url_pattern_empty_or_with_a_colon_is_accepted_as_in_httpx(pattern: str) -> None:
+    # httpx 0.28 refuses only a non-empty key without ":". These parse as URLs with no
+    # scheme and no host, so they match every URL, as there.
+    url_pattern = URLPattern(pattern)
+    assert url_pattern.matches(URL("https://example.org/"))
+    assert url_pattern.matches(URL("http://127.0.0.1:8080/"))
+
+
 @pytest.mark.parametrize(
     "pattern, match",
     [

@@ -8,9 +8,7 @@ reaches the network: a refused connection goes to a closed port of 127.0.0.1.
 
 from __future__ import annotations
 
-import json
 import random
-from typing import Any
 
 PRELUDE = """
 import asyncio
@@ -61,7 +59,7 @@ CASES: list[tuple[str, str]] = []
 
 
 def _add(case_id: str, code: str) -> None:
-    CASES.append((f"client-error-{case_id}", PRELUDE + code))
+    CASES.append((f"client-error-{case_id}", code))
 
 
 _HTTPX_ERRORS = [
@@ -350,33 +348,21 @@ def generate(count: int, seed: int) -> list[tuple[str, str]]:
             f"result = raising(lambda r: httpx.{name}({message}{request}),"
             f" asynchronous={asynchronous}, method={method!r}, url={url!r})"
         )
-        cases.append((f"client-error-gen-{seed}-{index}", PRELUDE + code))
+        cases.append((f"client-error-gen-{seed}-{index}", code))
     return cases
 
 
 EXPECTED: dict[str, str] = {
     "client-error-invalid-method": (
-        "compatibility.md, Better: a method that is not a token raises LocalProtocolError "
-        "when the request is built"
+        "compatibility.md#methods-are-checked-when-a-request-is-built: a method that is not "
+        "a token raises LocalProtocolError when the request is built"
     ),
     "client-error-header-injection": (
-        "compatibility.md, Better: header values with CR, LF or NUL are refused as soon as "
-        "they are set"
+        "compatibility.md#header-names-and-values-are-checked-when-set: header values with "
+        "CR, LF or NUL are refused as soon as they are set"
     ),
     "client-error-exceptions-hierarchy": (
-        "compatibility.md, Additions: httpx.DecodedSizeExceeded (a DecodingError)"
+        "compatibility.md#additions: httpx.DecodedSizeExceeded (a DecodingError), "
+        "httpx.SSEError and the WebSocket errors are exceptions of ours"
     ),
 }
-
-
-def classify(
-    case_id: str, code: str, ours: dict[str, Any], reference: dict[str, Any]
-) -> str | None:
-    if not case_id.startswith("client-error-"):
-        return None
-    theirs = json.dumps(reference)
-    if "authentication flow.For responses" in theirs:
-        return "Exception messages (cases_exceptions*): StreamConsumed's text"
-    if "Invalid type for url." in theirs or "InvalidURL" in theirs:
-        return "URL model (cases_url*): the message of an invalid URL"
-    return None

@@ -27,8 +27,9 @@ def mp(data=None, files=None, boundary="BOUNDARY", content_type=None, method="PO
                                 headers=headers)
         body = request.read()
     finally:
-        for f in OPENED:
-            f.close()
+        # (OPENED lives in the prelude's namespace, shared by the module's cases.)
+        while OPENED:
+            OPENED.pop().close()
     # A boundary we did not choose is random: mask it.
     body = re.sub(rb"^--([0-9a-f]{32})\\r\\n", b"--<RANDOM>\\r\\n", body)
     body = re.sub(rb"\\r\\n--[0-9a-f]{32}(--)?\\r\\n", rb"\\r\\n--<RANDOM>\\1\\r\\n", body)
@@ -45,7 +46,7 @@ def named(name, content=b"content", mode="rb"):
 
 
 def _case(code: str) -> str:
-    return PRELUDE + code
+    return code
 
 
 _VALUES = [
@@ -323,7 +324,7 @@ _MORE = {
         "r = httpx.Request('POST', 'http://e/', files={'f': named('a.txt', b'x' * 1000)},"
         " headers={'Content-Type': 'multipart/form-data; boundary=B'})\n"
         "result = (r.headers.get('content-length'), r.headers.get('transfer-encoding'),"
-        " len(r.read()))\nOPENED[0].close()"
+        " len(r.read()))\nOPENED.pop().close()"
     ),
     "content-length-unseekable": (
         "class R:\n    def __init__(self): self.b = io.BytesIO(b'abc')\n"
@@ -531,12 +532,12 @@ def generate(count: int, seed: int) -> list[tuple[str, str]]:
 
 
 _HEADER_INJECTION = (
-    "compatibility.md, Deliberate differences, multipart: a part's content type or header "
+    "compatibility.md#cr-or-lf-in-a-multipart-header: a part's content type or header "
     "holding CR or LF raises ValueError (httpx writes it out, injecting part headers)"
 )
 
 _DATA_NOT_MAPPING = (
-    "compatibility.md, Deliberate differences, multipart: data= that is not a mapping "
+    "compatibility.md#data-that-is-not-a-mapping-with-files: data= that is not a mapping "
     "alongside files= raises TypeError (httpx sends data as the raw body and silently drops "
     "the files)"
 )
@@ -546,23 +547,24 @@ EXPECTED: dict[str, str] = {
     "client-mp-file-headers-9": _HEADER_INJECTION,
     "client-mp-file-headers-noct-9": _HEADER_INJECTION,
     "client-mp-file-content-int-build-only": (
-        "compatibility.md, Better: bad input fails before any I/O (httpx builds the request "
-        "and fails with AttributeError when the body is read)"
+        "compatibility.md#invalid-multipart-input: a file given as an int raises TypeError "
+        "when the request is built (httpx builds it and fails with AttributeError when the "
+        "body is read)"
     ),
     "client-mp-data-list-pairs": _DATA_NOT_MAPPING,
     "client-mp-data-str": _DATA_NOT_MAPPING,
     "client-mp-data-bytes": _DATA_NOT_MAPPING,
     "client-mp-boundary-unicode": (
-        "compatibility.md, Deliberate differences: non-ASCII str header values are encoded "
-        "as UTF-8 (httpx raises UnicodeEncodeError on the header); a non-ASCII boundary then "
-        "raises ValueError (UnicodeEncodeError's base class)"
+        "compatibility.md#boundaries-that-are-not-tokens: a non-ASCII boundary in the "
+        "Content-Type raises ValueError, which UnicodeEncodeError (httpx's, from encoding "
+        "the header) is a subclass of; see also compatibility.md#non-ascii-header-values"
     ),
     "client-mp-multipartstream-quoting": (
-        "compatibility.md, Deliberate differences, multipart: MultipartStream.content_type "
+        "compatibility.md#boundaries-that-are-not-tokens: MultipartStream.content_type "
         "quotes a boundary that is not a token (RFC 2046 section 5.1.1)"
     ),
     "client-mp-multipartstream-crlf-boundary": (
-        "compatibility.md, Deliberate differences, multipart: a boundary holding CR or LF "
+        "compatibility.md#cr-or-lf-in-a-multipart-header: a boundary holding CR or LF "
         "raises ValueError (it would break the body's framing)"
     ),
 }
@@ -574,9 +576,9 @@ _INTERNAL_ERROR = re.compile(
     r"expected str, bytes or os.PathLike object|cannot unpack non-iterable"
 )
 _CLEAR_INPUT_ERROR = (
-    "compatibility.md, Deliberate differences, multipart: invalid input raises the same "
-    "class as in httpx (TypeError where httpx fails with an AttributeError) with a message "
-    "naming the field, where httpx lets an internal Python error through"
+    "compatibility.md#invalid-multipart-input: invalid input raises the same class as in "
+    "httpx (TypeError where httpx fails with an AttributeError) with a message naming the "
+    "field, where httpx lets an internal Python error through"
 )
 
 

@@ -185,6 +185,10 @@ _EXCEPTIONS = [
     "InvalidURL",
     "CookieConflict",
 ]
+_ALL_EXCEPTIONS = (
+    "result = [name for name in httpx.__all__ if isinstance(getattr(httpx, name), type)"
+    " and issubclass(getattr(httpx, name), BaseException)]"
+)
 _exception_cases = []
 for _name in _EXCEPTIONS:
     _exception_cases += [
@@ -212,7 +216,7 @@ _exception_cases += [
     "e = httpx.ReadError('m')\ne.request = httpx.Request('GET', 'https://a.org/')\nresult = describe_exception(e)",
     "import pickle\nresult = attempt(lambda: describe_exception(pickle.loads(pickle.dumps(httpx.ReadError('m')))))",
     "import pickle\nresult = attempt(lambda: describe_exception(pickle.loads(pickle.dumps(httpx.InvalidURL('m')))))",
-    "result = [name for name in httpx.__all__ if isinstance(getattr(httpx, name), type) and issubclass(getattr(httpx, name), BaseException)]",
+    _ALL_EXCEPTIONS,
     "result = issubclass(httpx.StreamError, RuntimeError)",
     "result = issubclass(httpx.InvalidURL, ValueError)",
     "result = issubclass(httpx.CookieConflict, LookupError)",
@@ -227,6 +231,13 @@ _exception_cases += [
     "except httpx.InvalidURL as exc:\n    result = describe_exception(exc)",
 ]
 _add("exceptions", _exception_cases)
+
+EXPECTED = {
+    f"exceptions-{_exception_cases.index(_ALL_EXCEPTIONS)}": (
+        "httpx.__all__ also holds our additions' exceptions (SSEError and the WebSocket "
+        "errors): docs/compatibility.md#additions"
+    ),
+}
 
 
 def generate(count: int, seed: int) -> list[tuple[str, str]]:

@@ -158,6 +158,14 @@ _OPS = [
 for _index, _code in enumerate(_OPS):
     CASES.append((f"headers-ops-{_index}", _code))
 
+_MERGE_OPERATOR = "result = httpx.Headers({'a': '1'}) | httpx.Headers({'b': '2'})"
+EXPECTED = {
+    f"headers-ops-{_OPS.index(_MERGE_OPERATOR)}": (
+        "Headers | other merges headers, an addition of ours (httpx 0.28 raises TypeError): "
+        "docs/compatibility.md#additions"
+    ),
+}
+
 
 # --- generated cases ----------------------------------------------------------------------
 

@@ -116,10 +116,28 @@ def test_worker_preludes_and_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
         ("slow", "import time\nwhile True:\n    time.sleep(0.05)", None),
         ("after", "result = 'still running'", None),
     ]
-    outcomes = oracle.run_worker(
-        pathlib.Path(sys.executable), cases, {"p": "def double(x): return 2 * x"}
+    prelude = (
+        "def double(x): return 2 * x\n"
+        "async def coroutine(): pass\n"
+        "def forget(): coroutine(); return 'forgotten'\n"
     )
+    cases.append(
+        (
+            "unawaited",
+            "import warnings\nwarnings.simplefilter('ignore', RuntimeWarning)\nresult = forget()",
+            "p",
+        )
+    )
+    outcomes = oracle.run_worker(pathlib.Path(sys.executable), cases, {"p": prelude})
     assert outcomes["helper"]["repr"] == "42"
+    # A coroutine a prelude's function leaves unawaited is collected quietly (the prelude
+    # keeps its builtins: without them, Python printed "KeyError: '__builtins__'").
+    assert outcomes["unawaited"] == {
+        "type": "str",
+        "repr": "'forgotten'",
+        "str": "forgotten",
+        "warnings": [],
+    }
     assert outcomes["slow"]["raised"] == "CaseTimeout"
     assert outcomes["after"]["repr"] == "'still running'"
 

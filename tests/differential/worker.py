@@ -118,8 +118,10 @@ def _preludes(sources: dict[str, str]) -> dict[str, dict[str, object]]:
             "attempt": attempt,
             "__name__": f"__prelude_{name}__",
         }
+        # (Its `__builtins__` stays: the functions it defines keep this dict as their
+        # globals, and the warnings machinery looks builtins up there, when a coroutine
+        # one of them made is collected unawaited, say.)
         exec(compile(code, f"<prelude {name}>", "exec"), namespace)
-        namespace.pop("__builtins__", None)
         namespaces[name] = namespace
     return namespaces
 
