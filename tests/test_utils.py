@@ -109,7 +109,7 @@ def test_url_pattern_matches(pattern: str, url: str, expected: bool) -> None:
     assert URLPattern(pattern).matches(URL(url)) is expected
 
 
-# httpx accepts "" and "127.0.0.1:8080" here (as patterns that match nothing useful).
+# httpx 0.28 accepts "" and "127.0.0.1:8080" here (and such a pattern matches every URL).
 @pytest.mark.parametrize("pattern", ["example.com", "http", "all"])
 def test_url_pattern_without_scheme_gets_httpx_message(pattern: str) -> None:
     message = (
