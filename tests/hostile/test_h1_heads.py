@@ -185,7 +185,6 @@ CASES = [
         ERROR,
         NEW,
         why="RFC 9110 15: valid status codes are 100 to 599; 099 is not an interim response",
-        failing=(("*", "099 is taken for an interim response: the 200 after it is returned"),),
         tls=False,
     ),
     Case(

@@ -183,11 +183,6 @@ CASES = [
         why="endless empty CONTINUATION frames (CVE-2024-27316 class): the client must cap "
         "them and give up, in bounded memory",
         read_timeout=FLOOD_READ,
-        failing=fails_today(
-            "no cap on CONTINUATION frames: empty ones are taken for as long as they come "
-            "(256 KiB here), then the silent server makes it a ReadTimeout, and the follow-up "
-            "reuses the connection ('expected a CONTINUATION frame')"
-        ),
         trace=True,
         tls=False,
     ),
@@ -253,7 +248,6 @@ CASES = [
         "settings-enable-push-1",
         preamble(settings({SettingsFrame.ENABLE_PUSH: 1})),
         "RFC 9113 6.5.2: a client MUST treat ENABLE_PUSH=1 from a server as PROTOCOL_ERROR",
-        today="accepted: the response is returned",
     ),
     bad_settings(
         "settings-enable-push-2",
