@@ -311,10 +311,6 @@ CASES = [
         why="RFC 9113 5.1.2: no new stream on this connection; the follow-up needs another "
         "connection, without waiting for a slot that never comes",
         preamble=preamble(settings({SettingsFrame.MAX_CONCURRENT_STREAMS: 0})),
-        failing=fails_today(
-            "the follow-up opens a stream on the connection whose server allows 0 "
-            "concurrent streams (RFC 9113 5.1.2), instead of a new connection"
-        ),
     ),
     Case(
         "flow-control-violation",

@@ -181,16 +181,23 @@ class H2Receiver(H2State):
             # Section 6.5.2: a client MUST treat this as a connection error (h2 4.4 does
             # so itself, 4.3 does not).
             raise self._violation(_PROTOCOL_ERROR, "a server sent SETTINGS_ENABLE_PUSH=1")
+        first = not self._settings_seen
         self._settings_seen = True
         self._new_settings = event
         streams = changed.get(_MAX_CONCURRENT_STREAMS)
-        if streams is not None:
-            # As httpcore: no more than our own limit, and a 0 is not taken literally
-            # (the next request then fails, see `_open_stream`).
-            limit = min(streams.new_value, LOCAL_MAX_STREAMS)
-            if limit:
-                self._max_streams = limit
+        if streams is not None or first:
+            # Section 5.1.2: no more streams than the server allows (without the setting,
+            # it sets no limit: h2 then reports 2**32+1), nor than our own limit. A 0
+            # forbids new streams: the connection takes no new requests (they go to
+            # another connection) until the server raises it again.
+            allowed = self._h2.remote_settings.max_concurrent_streams
+            self._no_streams = not allowed
+            if allowed:
+                self._max_streams = min(allowed, LOCAL_MAX_STREAMS)
                 self._grant_slots()
+            else:
+                for slot_waiter in self._slot_waiters:
+                    self._wake(slot_waiter.waiter)  # (they find the connection unavailable)
         if self._flow_blocked:
             self._wake_flow_blocked()  # the initial window may have grown
 

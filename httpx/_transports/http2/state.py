@@ -149,6 +149,7 @@ class H2State:
         self._silent = False  # a read timed out with nothing received since it began
         self._ids_exhausted = False
         self._refused = False  # the server refused a stream (REFUSED_STREAM)
+        self._no_streams = False  # the server allows no streams (MAX_CONCURRENT_STREAMS 0)
 
     # --- the connection interface ---------------------------------------------------------
 
@@ -164,6 +165,7 @@ class H2State:
             and not self._silent
             and not self._ids_exhausted
             and not self._refused
+            and not self._no_streams
         )
 
     def has_expired(self) -> bool:
@@ -303,9 +305,9 @@ class H2State:
         stream = Stream(stream_id, request.method == b"HEAD")
         try:
             connection.send_headers(stream_id, fields, end_stream=not has_body)
-        except h2.exceptions.TooManyStreamsError as exc:
-            # Only when the server allows no streams at all (SETTINGS_MAX_CONCURRENT_
-            # STREAMS 0): our slots keep below any other limit.
+        except h2.exceptions.TooManyStreamsError as exc:  # pragma: no cover
+            # Our slots keep below the server's limit, and a 0 makes the connection
+            # unavailable (checked above).
             raise httpcore.RemoteProtocolError(
                 f"The server accepts no streams on this connection ({exc})"
             ) from exc
