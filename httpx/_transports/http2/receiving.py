@@ -18,9 +18,9 @@ import h2.events
 import h2.settings
 import httpcore
 
-from .fields import response_head
+from .fields import response_head, trailers_problem
 from .h2_seam import LOCAL_MAX_STREAMS
-from .state import CANCEL, ConnectionViolation, H2State, error_name
+from .state import CANCEL, MAX_INTERIM_RESPONSES, ConnectionViolation, H2State, error_name
 
 __all__ = ["H2Receiver"]
 
@@ -45,6 +45,7 @@ class H2Receiver(H2State):
             h2.events.RemoteSettingsChanged: self._on_settings,
             h2.events.ConnectionTerminated: self._on_goaway,
             h2.events.InformationalResponseReceived: self._on_informational,
+            h2.events.TrailersReceived: self._on_trailers,
         }
 
     def _receive(self, data: bytes) -> None:
@@ -97,10 +98,26 @@ class H2Receiver(H2State):
             self._notify(stream)
 
     def _on_informational(self, event: h2.events.InformationalResponseReceived) -> None:
-        # An interim response (section 8.1): the final one follows; but not a 101.
+        # An interim response (section 8.1): the final one follows; but not a 101, and
+        # not for ever (RFC 9110 section 15.2 sets no bound; we do, as for HTTP/1.1).
         stream = self._streams.get(event.stream_id)
-        if stream is not None and (b":status", b"101") in event.headers:
+        if stream is None or stream.reset:
+            return
+        stream.interim += 1
+        if (b":status", b"101") in event.headers:
             self._stream_error(stream, "101 (Switching Protocols) is not allowed in HTTP/2")
+        elif stream.interim > MAX_INTERIM_RESPONSES:
+            self._stream_error(stream, f"more than {MAX_INTERIM_RESPONSES} interim responses")
+
+    def _on_trailers(self, event: h2.events.TrailersReceived) -> None:
+        # Trailers are not passed on (as in httpcore), but a malformed trailer section
+        # makes the response malformed (section 8.1.1).
+        stream = self._streams.get(event.stream_id)
+        if stream is None or stream.reset:
+            return
+        problem = trailers_problem(event.headers)
+        if problem is not None:
+            self._stream_error(stream, problem)
 
     def _on_data(self, event: h2.events.DataReceived) -> None:
         stream_id: int = event.stream_id

@@ -33,7 +33,16 @@ import httpcore
 from .fields import request_fields
 from .h2_seam import forget_stream, new_h2_connection
 
-__all__ = ["CANCEL", "H2State", "Stream", "WANT_BODY", "WANT_HEAD", "WANT_ROOM", "error_name"]
+__all__ = [
+    "CANCEL",
+    "MAX_INTERIM_RESPONSES",
+    "H2State",
+    "Stream",
+    "WANT_BODY",
+    "WANT_HEAD",
+    "WANT_ROOM",
+    "error_name",
+]
 
 logger = logging.getLogger("httpcore.http2")  # httpcore's, so its logging config applies
 
@@ -41,6 +50,8 @@ _IDLE, _ACTIVE, _CLOSED = 0, 1, 2
 _STATE_NAMES = ("IDLE", "ACTIVE", "CLOSED")
 WANT_HEAD, WANT_BODY, WANT_ROOM = 0, 1, 2  # what a task waits for on its stream
 FLUSH_ABOVE = 256 * 1024  # request body bytes queued before they are written
+# Interim (1xx) responses accepted before the final one, as on HTTP/1.1 (docs/http2.md).
+MAX_INTERIM_RESPONSES = 64
 _PING = b"h2-alive"  # the opaque data of the PING sent to a connection gone silent
 _MAX_STREAM_ID = 2**31 - 1
 _PROTOCOL_ERROR = h2.errors.ErrorCodes.PROTOCOL_ERROR
@@ -59,6 +70,7 @@ class Stream:
         "headers",
         "holds_slot",
         "id",
+        "interim",
         "local_closed",
         "no_content",
         "received",
@@ -73,6 +85,7 @@ class Stream:
     def __init__(self, stream_id: int, head_request: bool) -> None:
         self.id = stream_id
         self.status: int | None = None
+        self.interim = 0  # interim responses received
         self.headers: list[tuple[bytes, bytes]] = []
         self.chunks: deque[bytes] = deque()
         self.ended = False  # the server's END_STREAM arrived: the response is complete
