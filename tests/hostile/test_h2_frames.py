@@ -87,6 +87,13 @@ async def violate_flow_control(conn: H2Conn, stream: H2Stream) -> None:
     await conn.wait_closed()
 
 
+async def empty_data_flood(conn: H2Conn, stream: H2Stream) -> None:
+    """A head, then empty DATA frames without END_STREAM, until the client gives up."""
+    await conn.headers(stream.id, STATUS_200)
+    await conn.flood(repeated(raw_frame(DATA, 0, stream.id, b"")), FLOOD_BYTES)
+    await conn.wait_closed()
+
+
 def continuation_flood(fragment: bytes) -> H2Script:
     """HEADERS without END_HEADERS, then CONTINUATION frames carrying `fragment`, forever."""
 
@@ -205,10 +212,6 @@ CASES = [
         why="endless SETTINGS frames, each asking for an ACK (CVE-2019-9515): no response "
         "ever comes, so only giving up ends the request",
         read_timeout=FLOOD_READ,
-        failing=fails_today(
-            "no flood limit: every SETTINGS is ACKed for as long as they come (256 KiB here), "
-            "then the silent server makes it a ReadTimeout"
-        ),
         tls=False,
         trace=True,
     ),
@@ -219,10 +222,28 @@ CASES = [
         NEW,
         why="endless PINGs, each asking for an ACK (CVE-2019-9512): only giving up ends it",
         read_timeout=FLOOD_READ,
-        failing=fails_today(
-            "no flood limit: every PING is ACKed for as long as they come (256 KiB here), then "
-            "the silent server makes it a ReadTimeout"
-        ),
+        tls=False,
+        trace=True,
+    ),
+    Case(
+        "empty-data-flood",
+        empty_data_flood,
+        ERROR,
+        NEW,
+        why="endless empty DATA frames (CVE-2019-9518): a body that never progresses; only "
+        "giving up ends the request",
+        read_timeout=FLOOD_READ,
+        tls=False,
+        trace=True,
+    ),
+    Case(
+        "unknown-frame-flood",
+        flood(raw_frame(0xFA, 0, 0, b"")),
+        ERROR,
+        NEW,
+        why="endless frames of an unknown type: each one is ignored (RFC 9113 5.5), the flood "
+        "is not",
+        read_timeout=FLOOD_READ,
         tls=False,
         trace=True,
     ),
@@ -234,6 +255,21 @@ CASES = [
         why="1000 PINGs, then the response: answered (or refused as a flood), in bounded memory",
         tls=False,
         trace=True,
+    ),
+    Case(
+        "pings-between-data",
+        sequence(
+            headers(HELLO_HEAD),
+            lambda conn, stream: PING_8 * 4000,
+            data(b"hel"),
+            lambda conn, stream: PING_8 * 4000,
+            data(b"lo", True),
+        ),
+        HELLO,
+        SAME,
+        why="8000 PINGs, but response data between every 4000: not a flood (the limit is "
+        "on control frames without response data, docs/http2.md)",
+        tls=False,
     ),
     Case(
         "settings-burst-then-response",

@@ -11,6 +11,7 @@ retried on another connection.
 
 from __future__ import annotations
 
+import time
 import typing
 
 import h2.errors
@@ -25,10 +26,19 @@ from .state import CANCEL, MAX_INTERIM_RESPONSES, ConnectionViolation, H2State, 
 __all__ = ["H2Receiver"]
 
 _PROTOCOL_ERROR = h2.errors.ErrorCodes.PROTOCOL_ERROR
+_ENHANCE_YOUR_CALM = h2.errors.ErrorCodes.ENHANCE_YOUR_CALM
 _NO_ERROR = h2.errors.ErrorCodes.NO_ERROR
 _REFUSED_STREAM = h2.errors.ErrorCodes.REFUSED_STREAM
 _ENABLE_PUSH = h2.settings.SettingCodes.ENABLE_PUSH
 _MAX_CONCURRENT_STREAMS = h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS
+
+# Floods (CVE-2019-9512 PING, -9515 SETTINGS, -9518 empty frames): frames that carry no
+# part of a response (SETTINGS, PING, PRIORITY, frames of unknown types, empty DATA) are
+# allowed in bursts of CONTROL_BURST, refilled at CONTROL_RATE per second and in full by
+# any response data (a head, trailers, body bytes); past that the connection ends with
+# ENHANCE_YOUR_CALM (RFC 9113 section 10.5). See docs/http2.md.
+CONTROL_BURST = 5000
+CONTROL_RATE = 100.0
 
 
 class H2Receiver(H2State):
@@ -46,7 +56,15 @@ class H2Receiver(H2State):
             h2.events.ConnectionTerminated: self._on_goaway,
             h2.events.InformationalResponseReceived: self._on_informational,
             h2.events.TrailersReceived: self._on_trailers,
+            h2.events.PingReceived: self._on_control,
+            h2.events.PingAckReceived: self._on_control,
+            h2.events.SettingsAcknowledged: self._on_control,
+            h2.events.PriorityUpdated: self._on_control,
+            h2.events.UnknownFrameReceived: self._on_control,
+            h2.events.AlternativeServiceAvailable: self._on_control,
         }
+        self._calm = float(CONTROL_BURST)  # control frames allowed now (see above)
+        self._calm_at = time.monotonic()
 
     def _receive(self, data: bytes) -> None:
         """Process received bytes; raises ConnectionViolation for connection errors."""
@@ -81,7 +99,20 @@ class H2Receiver(H2State):
         except ConnectionViolation:
             pass  # recorded by `_fail`
 
+    def _on_control(self, event: object) -> None:
+        """A frame that carries no part of a response: within the flood limit?"""
+        now = time.monotonic()
+        calm = min(CONTROL_BURST, self._calm + (now - self._calm_at) * CONTROL_RATE)
+        self._calm_at = now
+        if calm < 1:
+            raise self._violation(
+                _ENHANCE_YOUR_CALM,
+                f"a flood of control frames (more than {CONTROL_BURST} without response data)",
+            )
+        self._calm = calm - 1
+
     def _on_response(self, event: h2.events.ResponseReceived) -> None:
+        self._calm = CONTROL_BURST
         stream = self._streams.get(event.stream_id)
         if stream is None or stream.reset:
             return
@@ -112,6 +143,7 @@ class H2Receiver(H2State):
     def _on_trailers(self, event: h2.events.TrailersReceived) -> None:
         # Trailers are not passed on (as in httpcore), but a malformed trailer section
         # makes the response malformed (section 8.1.1).
+        self._calm = CONTROL_BURST
         stream = self._streams.get(event.stream_id)
         if stream is None or stream.reset:
             return
@@ -132,7 +164,10 @@ class H2Receiver(H2State):
         if flow != size:
             self._h2.acknowledge_received_data(flow - size, stream_id)  # padding
         if not size:
+            if event.stream_ended is None:
+                self._on_control(event)  # an empty DATA frame that does not end the stream
             return
+        self._calm = CONTROL_BURST
         stream.received += size
         stream.unacked += size
         if stream.no_content:
@@ -192,6 +227,7 @@ class H2Receiver(H2State):
         self._wake_flow_blocked()
 
     def _on_settings(self, event: h2.events.RemoteSettingsChanged) -> None:
+        self._on_control(event)
         changed = event.changed_settings
         push = changed.get(_ENABLE_PUSH)
         if push is not None and push.new_value == 1:
