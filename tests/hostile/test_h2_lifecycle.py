@@ -27,7 +27,6 @@ from tests.hostile.check import (
     Data,
     Proto,
     Raises,
-    fails_today,
     params,
     run_case,
 )
