@@ -10,14 +10,20 @@ server's silence once its budget is spent, and ends in a ReadTimeout instead.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import typing
+
 import pytest
 from hyperframe.frame import PingFrame, SettingsFrame
 
 import httpx
+from httpx._transports.http2.h2_seam import STREAM_WINDOW
 from tests.hostile.check import (
     ANY,
     FLOOD_READ,
     H2,
+    MEMORY_LIMIT,
     NEW,
     SAME,
     Case,
@@ -78,13 +84,28 @@ def flood(frame_bytes: bytes) -> H2Script:
 
 
 async def violate_flow_control(conn: H2Conn, stream: H2Stream) -> None:
-    """A head, then DATA with no regard for the client's windows: 1 MiB more than the
-    larger of its stream and connection windows (unless it gives up first)."""
+    """The case's stream gets a head, then, once the client has opened a second stream,
+    1 MiB of DATA more than the window the client gave it. The client does not read this
+    stream (it grants no more window for it) but reads the other one, whose answer never
+    comes: so the frames do reach the client."""
+    if stream.path.endswith("-second"):
+        stream.marks.set("second stream seen")
+        return
     await conn.headers(stream.id, STATUS_200)
-    window = max(stream.send_window, conn.send_window)
+    while not stream.marks.is_set("second stream seen"):
+        await asyncio.sleep(0.005)
     block = repeated(raw_frame(DATA, 0, stream.id, b"x" * 16384))
-    await conn.flood(block, window + (1 << 20))
+    await conn.flood(block, stream.send_window + (1 << 20))
     await conn.wait_closed()
+
+
+async def read_another_stream(client: typing.Any, route: Route, url: str) -> httpx.Response:
+    """Open the case's stream, leave its body unread, and wait on a second stream."""
+    async with client.stream("GET", url) as response:
+        with contextlib.suppress(httpx.RemoteProtocolError):  # (the connection's error)
+            await client.get(url + "-second")
+        await response.aread()  # the case's own outcome
+    return typing.cast(httpx.Response, getattr(response, "response", response))
 
 
 async def empty_data_flood(conn: H2Conn, stream: H2Stream) -> None:
@@ -353,14 +374,13 @@ CASES = [
         violate_flow_control,
         ERROR,
         ANY,
-        why="RFC 9113 6.9: DATA beyond the client's window, without end: a FLOW_CONTROL_ERROR "
-        "(of the stream or the connection), never buffered without bound",
+        why="RFC 9113 6.9.1: DATA beyond the window the client gave a stream it does not "
+        "read is a FLOW_CONTROL_ERROR (GOAWAY): a stream buffers at most its window (16 MiB "
+        "here), never without bound",
+        action=read_another_stream,
         read_timeout=FLOOD_READ,
-        failing=fails_today(
-            "DATA beyond the window is accepted: 1 MiB past it is read, "
-            "then the silent server makes it a ReadTimeout"
-        ),
         trace=True,
+        memory=MEMORY_LIMIT + 2 * STREAM_WINDOW,  # the window is the client's to buffer
         tls=False,
     ),
     bad_frame(
