@@ -17,8 +17,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 # Never imported by `import httpx` (some are not installed at all: then trivially true,
 # until an extra brings them in).
 LAZY_PACKAGES = (
@@ -32,10 +30,9 @@ LAZY_PACKAGES = (
     "wsproto",
     "truststore",
 )
-# Still imported at `import httpx`, by httpcore (which imports its HTTP/2 and SOCKS
-# modules, hence h2 and socksio, when they are installed) because httpx/_transports
-# imports httpcore eagerly. httpx 0.28 imports httpcore only when a transport is made.
-VIA_HTTPCORE = ("h2", "hpack", "hyperframe", "socksio")
+# Imported by httpcore (its HTTP/2 and SOCKS modules, when installed), which is imported
+# with the first transport (as httpx 0.28 does), not by `import httpx`.
+VIA_HTTPCORE = ("h2", "hpack", "hyperframe", "socksio", "httpcore", "h11", "trio")
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -82,15 +79,31 @@ def test_import_httpx_loads_no_optional_package() -> None:
     ] == []
 
 
-@pytest.mark.xfail(
-    reason="httpx/_transports imports httpcore at import, and httpcore imports h2 and "
-    "socksio when installed; left to the transport rewrite (an XPASS means it is done: "
-    "drop this mark)",
-    strict=True,
-)
 def test_import_httpx_loads_neither_h2_nor_socksio() -> None:
     loaded = modules_after_import_httpx()
     assert [name for name in VIA_HTTPCORE if name in loaded] == []
+
+
+def test_the_transport_machinery_loads_with_the_first_transport() -> None:
+    output = run_python(
+        """
+        import json
+        import sys
+
+        import httpx
+
+        seen = [sorted(name for name in ("httpcore", "h11") if name in sys.modules)]
+        from httpx._transports.default import HTTPTransport  # the documented path works
+
+        assert httpx.HTTPTransport is HTTPTransport
+        assert repr(HTTPTransport) == "<class 'httpx.HTTPTransport'>"
+        with httpx.Client() as client:
+            assert type(client._transport) is HTTPTransport
+        seen.append(sorted(name for name in ("httpcore", "h11") if name in sys.modules))
+        print(json.dumps(seen))
+        """
+    )
+    assert json.loads(output) == [[], ["h11", "httpcore"]]
 
 
 def test_optional_packages_are_imported_on_first_use() -> None:
