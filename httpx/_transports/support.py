@@ -78,6 +78,7 @@ __all__ = [
     "make_response",
     "to_httpcore_request",
     "translate_exception",
+    "tunnelled_upgrade",
     "wrong_body_stream",
 ]
 
@@ -328,6 +329,33 @@ def to_httpcore_request(
         request.headers.raw,
         content,
         extensions,
+    )
+
+
+def tunnelled_upgrade(request: httpcore.Request) -> httpcore.Request:
+    """`request` as it must go through an HTTP proxy: a plain-http request that asks to
+    upgrade the connection (a WebSocket handshake) goes through a CONNECT tunnel, so its
+    URL scheme becomes ``ws`` (a connection of its own: the connect step tunnels, without
+    TLS, for anything but ``http``); every other request is returned as it is, to be
+    forwarded in absolute-form.
+
+    RFC 6455 section 4.1 asks clients to tunnel through a proxy; and Upgrade is a
+    hop-by-hop field (RFC 9110 section 7.6.1) that a forwarding proxy drops.
+    """
+    url = request.url
+    if url.scheme != b"http":
+        return request
+    for name, _ in request.headers:
+        if len(name) == 7 and name.lower() == b"upgrade":
+            break
+    else:
+        return request
+    return httpcore.Request(
+        method=request.method,
+        url=httpcore_url(b"ws", url.host, url.port, url.target),
+        headers=request.headers,
+        content=request.stream,
+        extensions=request.extensions,
     )
 
 
