@@ -134,7 +134,8 @@ def test_optional_packages_are_imported_on_first_use() -> None:
 
 def test_without_optional_packages_features_fail_only_when_used(tmp_path: Path) -> None:
     """httpx 0.28.1's behaviour and messages without its extras (checked by hand against a
-    plain `pip install httpx==0.28.1`)."""
+    plain `pip install httpx==0.28.1`; where httpx 0.28.1 lets "No module named 'h2'" out of
+    an HTTP/2 connection, ours says which extra to install)."""
     missing = ("brotli", "brotlicffi", "zstandard", "h2", "socksio")
     output = run_python(
         """
@@ -156,6 +157,31 @@ def test_without_optional_packages_features_fail_only_when_used(tmp_path: Path) 
                 result[name] = "no error"
             except ImportError as exc:
                 result[name] = str(exc)
+        # A transport is built without h2; it needs h2 only for an HTTP/2 connection
+        # (here with prior knowledge, to a socket that accepts and stays silent).
+        import asyncio
+        import socket
+
+        listener = socket.create_server(("127.0.0.1", 0))
+        url = "http://127.0.0.1:%d/" % listener.getsockname()[1]
+        transports = [httpx.HTTPTransport(http2=True), httpx.AsyncHTTPTransport(http2=True)]
+        result["transports"] = [type(transport).__name__ for transport in transports]
+        try:
+            with httpx.Client(transport=httpx.HTTPTransport(http1=False, http2=True)) as c:
+                c.get(url)
+        except ModuleNotFoundError as exc:  # (as httpx 0.28.1, with a clearer message)
+            result["http2-used"] = str(exc)
+
+        async def use_async() -> None:
+            transport = httpx.AsyncHTTPTransport(http1=False, http2=True)
+            async with httpx.AsyncClient(transport=transport) as client:
+                await client.get(url)
+
+        try:
+            asyncio.run(use_async())
+        except ModuleNotFoundError as exc:
+            result["async-http2-used"] = str(exc)
+        listener.close()
         # A body in a coding we cannot decode is passed through as it came.
         for coding in ("br", "zstd"):
             response = httpx.Response(
@@ -179,6 +205,9 @@ def test_without_optional_packages_features_fail_only_when_used(tmp_path: Path) 
         "accept-encoding": "gzip, deflate",
         "http2": h2_message,
         "async-http2": h2_message,
+        "transports": ["HTTPTransport", "AsyncHTTPTransport"],
+        "http2-used": h2_message,
+        "async-http2-used": h2_message,
         "socks": socks_message,
         "async-socks": socks_message,
         "br": "8b02806869",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib.util
 import ssl
 import sys
 import typing
@@ -55,6 +54,7 @@ from .network import limit_timeout
 from .network.async_deadline import AsyncDeadlineBackend
 from .network.backends import AsyncNativeBackend, NativeBackend
 from .network.sync_deadline import DeadlineBackend
+from .optional import require
 from .pool import (
     POOL_ATTRIBUTES,
     AsyncHTTPProxyPool,
@@ -148,15 +148,6 @@ def map_httpcore_exceptions(request: Request | None = None) -> Iterator[None]:
         if mapped is None:
             raise
         raise mapped from exc
-
-
-def _require(module: str, extra: str, feature: str) -> None:
-    # A clear message at configuration time beats httpcore's failure at the first request.
-    if importlib.util.find_spec(module) is None:
-        raise ImportError(
-            f"{feature}, but the {module!r} package is not installed. "
-            f"Make sure to install httpx using `pip install httpx[{extra}]`."
-        )
 
 
 def wrong_body_stream(transport: object, request: Request) -> TypeError:
@@ -257,8 +248,7 @@ def create_pool(
     socket_options: typing.Iterable[SOCKET_OPTION] | None,
 ) -> P:
     """The pool for a transport's configuration (as httpx 0.28 builds it)."""
-    if http2:
-        _require("h2", "http2", "Using http2=True")
+    # (No h2 needed yet: an HTTP/2 connection asks for it when it is made, as in httpx.)
     parser_factory()  # HTTPX_HTTP1_PARSER names an engine that is there: say so now
     proxy = _as_proxy(proxy)
     if proxy is not None and proxy.url.scheme not in ("http", "https", "socks5", "socks5h"):
@@ -294,7 +284,7 @@ def create_pool(
             socket_options=socket_options,
             **common,
         )
-    _require("socksio", "socks", "Using SOCKS proxy")
+    require("socksio", "socks", "Using SOCKS proxy")
     return classes.pick(classes.socks_proxy, socks_proxy)(
         proxy_url=_httpcore_url(proxy.url),
         proxy_auth=proxy.raw_auth,
