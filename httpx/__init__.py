@@ -1,5 +1,6 @@
 """httpx: a next generation HTTP client for Python, with sync and async APIs."""
 
+import importlib
 import typing
 
 from .__version__ import __description__, __title__, __version__
@@ -54,9 +55,7 @@ from ._exceptions import DecodedSizeExceeded as DecodedSizeExceeded
 from ._models import Cookies, Headers, Request, Response
 from ._sse import EventSource, Reconnect, ServerSentEvent, SSEError
 from ._status_codes import codes
-from ._transports.asgi import ASGITransport
 from ._transports.base import AsyncBaseTransport, BaseTransport
-from ._transports.default import AsyncHTTPTransport, HTTPTransport
 from ._transports.mock import MockTransport
 from ._transports.wsgi import WSGITransport
 from ._types import AsyncByteStream, SyncByteStream
@@ -76,6 +75,20 @@ from ._ws import (
 
 if typing.TYPE_CHECKING:
     from ._main import main
+    from ._transports.asgi import ASGITransport
+    from ._transports.default import AsyncHTTPTransport, HTTPTransport
+
+# Loaded on first access rather than by `import httpx` (see `__getattr__`).
+_LAZY = {
+    "main": "._cli.main",
+    # The default transports bring in the transport machinery (httpcore, h11, the pool,
+    # the connections, the network backends): a client imports them when it makes its
+    # first default transport, as httpx 0.28 imports httpcore then.
+    "HTTPTransport": "._transports.default",
+    "AsyncHTTPTransport": "._transports.default",
+    # Its WebSocket side (asgi_websocket.py) builds on httpcore's stream class.
+    "ASGITransport": "._transports.asgi",
+}
 
 __all__ = [
     "__description__",
@@ -178,24 +191,24 @@ def _present_as_public(value: typing.Any) -> None:
 
 
 def __getattr__(name: str) -> typing.Any:
-    # `httpx.main`, the command line client, is loaded on first access rather than by
-    # `import httpx`: it brings in click, rich and pygments (the `cli` extra), which a
-    # library user never needs. The `httpx` console script ("httpx:main") lands here.
-    if name == "main":
-        from ._cli.main import main
-
-        _present_as_public(main)
-        globals()["main"] = main
-        return main
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    # `httpx.main`, the command line client, brings in click, rich and pygments (the
+    # `cli` extra), which a library user never needs; the `httpx` console script
+    # ("httpx:main") lands here. The default transports: see `_LAZY`.
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    _present_as_public(value)
+    globals()[name] = value
+    return value
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), "main"})
+    return sorted({*globals(), *_LAZY})
 
 
 for _name in __all__:
-    if _name != "main":
+    if _name not in _LAZY:
         _present_as_public(globals()[_name])
 del _name
 # Ours, beyond httpx 0.28: reachable as `httpx.DecodedSizeExceeded`, but kept out of

@@ -23,7 +23,6 @@ from ._flow import run_async, send_flow
 from ._models import Request, Response
 from ._sse import DEFAULT_MAX_EVENT_SIZE, EventSource, Reconnect, aopen_event_source
 from ._transports.base import AsyncBaseTransport
-from ._transports.default import AsyncHTTPTransport
 from ._types import (
     AuthTypes,
     CertTypes,
@@ -39,6 +38,26 @@ from ._types import (
 )
 from ._urls import URL
 from ._ws import AsyncWebSocketSession, SessionOptions, connect_async
+
+if typing.TYPE_CHECKING:
+    from ._transports.default import AsyncHTTPTransport
+
+
+def _default_transport() -> type[AsyncHTTPTransport]:
+    """`AsyncHTTPTransport`, imported when the first client makes one: it brings in the transport
+    machinery (httpcore, h11, the pool, the connections), which `import httpx` does not
+    pay for (as httpx 0.28 imports httpcore only then)."""
+    from ._transports.default import AsyncHTTPTransport
+
+    return AsyncHTTPTransport
+
+
+def __getattr__(name: str) -> typing.Any:
+    # `httpx._async_client.AsyncHTTPTransport`, where httpx 0.28 has it.
+    if name == "AsyncHTTPTransport":
+        return _default_transport()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
@@ -163,7 +182,7 @@ class AsyncClient(BaseClient):
     ) -> AsyncBaseTransport:
         if transport is not None:
             return transport
-        return AsyncHTTPTransport(
+        return _default_transport()(
             verify=verify,
             cert=cert,
             trust_env=trust_env,
@@ -182,7 +201,7 @@ class AsyncClient(BaseClient):
         http2: bool = False,
         limits: Limits = DEFAULT_LIMITS,
     ) -> AsyncBaseTransport:
-        return AsyncHTTPTransport(
+        return _default_transport()(
             verify=verify,
             cert=cert,
             trust_env=trust_env,

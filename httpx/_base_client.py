@@ -19,6 +19,7 @@ from ._exceptions import LocalProtocolError
 from ._flow import FlowSettings
 from ._headers import Headers
 from ._models import MAX_DECODED_SIZE_EXTENSION, Request
+from ._transports.optional import require_h2
 from ._types import (
     AuthTypes,
     CertTypes,
@@ -333,6 +334,8 @@ class BaseClient:
         Built through `_init_transport` / `_init_proxy_transport`, which subclasses
         (hishel, httpx-aiohttp, ...) override to supply their own transports.
         """
+        if http2:
+            require_h2()  # as httpx 0.28: a client asking for HTTP/2 needs h2 at once
         self._transport = self._init_transport(
             verify=verify,
             cert=cert,

@@ -25,7 +25,6 @@ from ._flow import run_sync, send_flow
 from ._models import Request, Response
 from ._sse import DEFAULT_MAX_EVENT_SIZE, EventSource, Reconnect, open_event_source
 from ._transports.base import BaseTransport
-from ._transports.default import HTTPTransport
 from ._types import (
     AuthTypes,
     CertTypes,
@@ -41,6 +40,26 @@ from ._types import (
 )
 from ._urls import URL
 from ._ws import SessionOptions, WebSocketSession, connect_sync
+
+if typing.TYPE_CHECKING:
+    from ._transports.default import HTTPTransport
+
+
+def _default_transport() -> type[HTTPTransport]:
+    """`HTTPTransport`, imported when the first client makes one: it brings in the transport
+    machinery (httpcore, h11, the pool, the connections), which `import httpx` does not
+    pay for (as httpx 0.28 imports httpcore only then)."""
+    from ._transports.default import HTTPTransport
+
+    return HTTPTransport
+
+
+def __getattr__(name: str) -> typing.Any:
+    # `httpx._client.HTTPTransport`, where httpx 0.28 has it.
+    if name == "HTTPTransport":
+        return _default_transport()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
@@ -172,7 +191,7 @@ class Client(BaseClient):
     ) -> BaseTransport:
         if transport is not None:
             return transport
-        return HTTPTransport(
+        return _default_transport()(
             verify=verify,
             cert=cert,
             trust_env=trust_env,
@@ -191,7 +210,7 @@ class Client(BaseClient):
         http2: bool = False,
         limits: Limits = DEFAULT_LIMITS,
     ) -> BaseTransport:
-        return HTTPTransport(
+        return _default_transport()(
             verify=verify,
             cert=cert,
             trust_env=trust_env,

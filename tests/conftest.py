@@ -60,6 +60,11 @@ HTTP11_MODULES = {
     "tests.test_reliability_dropped",
     "tests.test_reliability_faults",
     "tests.test_reliability_threads",
+    # The hostile server's HTTP/1.1 cases (tests/hostile/).
+    "tests.hostile.test_h1_bodies",
+    "tests.hostile.test_h1_chunked",
+    "tests.hostile.test_h1_desync",
+    "tests.hostile.test_h1_heads",
 }
 
 

@@ -9,6 +9,7 @@ cancellation in the middle of a read or a write, large uploads and downloads.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import socket
@@ -629,10 +630,15 @@ def test_read_timeout(mode: str) -> None:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_read_timeout_mid_body(mode: str) -> None:
+    # The server holds the connection (silent, open) until the test is done with it: had
+    # it closed after a fixed delay, a client slowed down by a loaded machine could meet
+    # the close (RemoteProtocolError) before its read timed out.
+    release = threading.Event()
+
     def handler(sock: socket.socket, index: int) -> None:
         Reader(sock).head()
         sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
-        time.sleep(0.6)
+        release.wait(10)
 
     with RawServer(handler) as server:
 
@@ -641,7 +647,10 @@ def test_read_timeout_mid_body(mode: str) -> None:
                 with pytest.raises(httpx.ReadTimeout):
                     await r.aread()
 
-        run(mode, scenario)
+        try:
+            run(mode, scenario)
+        finally:
+            release.set()
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -668,17 +677,24 @@ def test_write_timeout(mode: str) -> None:
 @pytest.mark.anyio
 @pytest.mark.parametrize("where", ["head", "body", "upload"])
 async def test_cancellation_closes_the_connection_and_leaves_the_pool_usable(where: str) -> None:
+    # The first connection stays open, unanswered (and, for the upload, unread) until the
+    # test is done: the cancellation always finds the request waiting, however late a
+    # loaded machine delivers it (had the server closed after a fixed delay, a late
+    # cancellation could meet the close, and a ReadError or WriteError, instead).
+    release = threading.Event()
+
     def handler(sock: socket.socket, index: int) -> None:
         reader = Reader(sock)
         while (reader.request() if index else reader.head()) is not None:
             if index == 0:  # the connection the cancelled request uses
                 if where == "body":
                     sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
-                time.sleep(0.6)
+                release.wait(10)
                 return
             sock.sendall(ok())
 
-    with RawServer(handler) as server:
+    with RawServer(handler) as server, contextlib.ExitStack() as cleanup:
+        cleanup.callback(release.set)
         async with httpx.AsyncClient() as client:
             with anyio.move_on_after(0.3) as scope:
                 if where == "body":

@@ -263,7 +263,7 @@ def test_a_server_may_not_enable_push(mode: str) -> None:
         with pytest.raises(httpx.RemoteProtocolError, match=match):
             await client.get("/")
 
-    settings = {h2.settings.SettingCodes.ENABLE_PUSH: 1}
+    settings: dict[int, int] = {h2.settings.SettingCodes.ENABLE_PUSH: 1}
     with serving(hello, settings) as server:
         run_against(mode, server, scenario)
         with anyio.from_thread.start_blocking_portal() as portal:
@@ -437,6 +437,58 @@ def test_a_lowered_stream_limit_is_honoured(mode: str) -> None:
     assert server.errors == []
 
 
+def test_without_a_stream_limit_requests_run_at_once(mode: str) -> None:
+    # RFC 9113 section 6.5.2: a SETTINGS frame without MAX_CONCURRENT_STREAMS sets no
+    # limit (ours, 100, applies). The server answers only once all five streams are
+    # open: a client that kept to one stream at a time would wait for ever.
+    arrived = 0
+    all_arrived = anyio.Event()
+
+    async def handler(exchange: Exchange) -> None:
+        nonlocal arrived
+        arrived += 1
+        if arrived == 5:
+            all_arrived.set()
+        await all_arrived.wait()
+        await hello(exchange)
+
+    async def scenario(client: typing.Any) -> None:
+        statuses: list[int] = []
+
+        def fetch(index: int) -> None:
+            statuses.append(blocking(mode, client).get("/").status_code)
+
+        async def fetch_async(index: int) -> None:
+            statuses.append((await client.get("/")).status_code)
+
+        await concurrently(mode, 5, fetch if mode == "sync" else fetch_async)
+        assert statuses == [200] * 5
+        [connection] = connections(client)
+        assert connection._max_streams == 100
+        assert_quiet(client)
+
+    # (Settings without MAX_CONCURRENT_STREAMS, which h2 would otherwise announce.)
+    with serving(handler, {h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 65535}) as server:
+        run_against(mode, server, scenario, timeout=httpx.Timeout(5.0))
+
+
+def test_waiting_for_a_stream_slot_ends_with_the_pool_timeout(mode: str) -> None:
+    async def handler(exchange: Exchange) -> None:
+        if exchange.path == "/slow":
+            await anyio.sleep(3)
+        await hello(exchange)
+
+    async def scenario(client: typing.Any) -> None:
+        async with client.stream("GET", "/slow"):  # the one stream the server allows
+            with pytest.raises(httpx.PoolTimeout, match="waiting for an HTTP/2 stream"):
+                await client.get("/")
+        assert_quiet(client)
+
+    settings: dict[int, int] = {h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 1}
+    with serving(handler, settings) as server:
+        run_against(mode, server, scenario, timeout=httpx.Timeout(10.0, pool=0.3))
+
+
 def test_concurrent_uploads_share_small_windows(mode: str) -> None:
     async def echo_size(exchange: Exchange) -> None:
         await exchange.respond(200, b"%d" % len(await exchange.read_body()))
@@ -458,7 +510,7 @@ def test_concurrent_uploads_share_small_windows(mode: str) -> None:
         assert sorted(received) == sorted(sizes)
         assert_quiet(client)
 
-    settings = {h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1000}
+    settings: dict[int, int] = {h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1000}
     with serving(echo_size, settings) as server:
         run_against(mode, server, scenario)
     assert server.errors == []

@@ -17,8 +17,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 # Never imported by `import httpx` (some are not installed at all: then trivially true,
 # until an extra brings them in).
 LAZY_PACKAGES = (
@@ -32,10 +30,9 @@ LAZY_PACKAGES = (
     "wsproto",
     "truststore",
 )
-# Still imported at `import httpx`, by httpcore (which imports its HTTP/2 and SOCKS
-# modules, hence h2 and socksio, when they are installed) because httpx/_transports
-# imports httpcore eagerly. httpx 0.28 imports httpcore only when a transport is made.
-VIA_HTTPCORE = ("h2", "hpack", "hyperframe", "socksio")
+# Imported by httpcore (its HTTP/2 and SOCKS modules, when installed), which is imported
+# with the first transport (as httpx 0.28 does), not by `import httpx`.
+VIA_HTTPCORE = ("h2", "hpack", "hyperframe", "socksio", "httpcore", "h11", "trio")
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -82,15 +79,31 @@ def test_import_httpx_loads_no_optional_package() -> None:
     ] == []
 
 
-@pytest.mark.xfail(
-    reason="httpx/_transports imports httpcore at import, and httpcore imports h2 and "
-    "socksio when installed; left to the transport rewrite (an XPASS means it is done: "
-    "drop this mark)",
-    strict=True,
-)
 def test_import_httpx_loads_neither_h2_nor_socksio() -> None:
     loaded = modules_after_import_httpx()
     assert [name for name in VIA_HTTPCORE if name in loaded] == []
+
+
+def test_the_transport_machinery_loads_with_the_first_transport() -> None:
+    output = run_python(
+        """
+        import json
+        import sys
+
+        import httpx
+
+        seen = [sorted(name for name in ("httpcore", "h11") if name in sys.modules)]
+        from httpx._transports.default import HTTPTransport  # the documented path works
+
+        assert httpx.HTTPTransport is HTTPTransport
+        assert repr(HTTPTransport) == "<class 'httpx.HTTPTransport'>"
+        with httpx.Client() as client:
+            assert type(client._transport) is HTTPTransport
+        seen.append(sorted(name for name in ("httpcore", "h11") if name in sys.modules))
+        print(json.dumps(seen))
+        """
+    )
+    assert json.loads(output) == [[], ["h11", "httpcore"]]
 
 
 def test_optional_packages_are_imported_on_first_use() -> None:
@@ -121,7 +134,8 @@ def test_optional_packages_are_imported_on_first_use() -> None:
 
 def test_without_optional_packages_features_fail_only_when_used(tmp_path: Path) -> None:
     """httpx 0.28.1's behaviour and messages without its extras (checked by hand against a
-    plain `pip install httpx==0.28.1`)."""
+    plain `pip install httpx==0.28.1`; where httpx 0.28.1 lets "No module named 'h2'" out of
+    an HTTP/2 connection, ours says which extra to install)."""
     missing = ("brotli", "brotlicffi", "zstandard", "h2", "socksio")
     output = run_python(
         """
@@ -143,6 +157,31 @@ def test_without_optional_packages_features_fail_only_when_used(tmp_path: Path) 
                 result[name] = "no error"
             except ImportError as exc:
                 result[name] = str(exc)
+        # A transport is built without h2; it needs h2 only for an HTTP/2 connection
+        # (here with prior knowledge, to a socket that accepts and stays silent).
+        import asyncio
+        import socket
+
+        listener = socket.create_server(("127.0.0.1", 0))
+        url = "http://127.0.0.1:%d/" % listener.getsockname()[1]
+        transports = [httpx.HTTPTransport(http2=True), httpx.AsyncHTTPTransport(http2=True)]
+        result["transports"] = [type(transport).__name__ for transport in transports]
+        try:
+            with httpx.Client(transport=httpx.HTTPTransport(http1=False, http2=True)) as c:
+                c.get(url)
+        except ModuleNotFoundError as exc:  # (as httpx 0.28.1, with a clearer message)
+            result["http2-used"] = str(exc)
+
+        async def use_async() -> None:
+            transport = httpx.AsyncHTTPTransport(http1=False, http2=True)
+            async with httpx.AsyncClient(transport=transport) as client:
+                await client.get(url)
+
+        try:
+            asyncio.run(use_async())
+        except ModuleNotFoundError as exc:
+            result["async-http2-used"] = str(exc)
+        listener.close()
         # A body in a coding we cannot decode is passed through as it came.
         for coding in ("br", "zstd"):
             response = httpx.Response(
@@ -166,6 +205,9 @@ def test_without_optional_packages_features_fail_only_when_used(tmp_path: Path) 
         "accept-encoding": "gzip, deflate",
         "http2": h2_message,
         "async-http2": h2_message,
+        "transports": ["HTTPTransport", "AsyncHTTPTransport"],
+        "http2-used": h2_message,
+        "async-http2-used": h2_message,
         "socks": socks_message,
         "async-socks": socks_message,
         "br": "8b02806869",

@@ -646,9 +646,16 @@ async def test_async_socks5_and_http_proxies(
 )
 def test_fault_modes(fault_server: FaultServer, mode: str, error: type[Exception]) -> None:
     timeout = {"timeout": {"connect": 2.0, "read": 0.2, "write": 2.0, "pool": 2.0}}
+    before = list(fault_server.modes_served)
     with httpcore.ConnectionPool() as pool:
         with pytest.raises(error):
             pool.request("GET", fault_server.url_for_mode(mode), extensions=timeout)
+    # The server records the mode when it has read the request: for the stalls, the
+    # client's read timeout can come first on a loaded machine (the server thread had not
+    # run yet), so wait for the record.
+    deadline = time.monotonic() + 5.0
+    while list(fault_server.modes_served) == before and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert fault_server.modes_served[-1] == mode
 
 

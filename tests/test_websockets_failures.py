@@ -226,22 +226,22 @@ def test_wss_through_http_proxy(
     run(mode, scenario, proxy=http_proxy.url, verify=trusted)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=httpx.WebSocketUpgradeError,
-    reason=(
-        "the proxy transport (httpcore's HTTPProxy) sends plain-http requests to the proxy "
-        "in absolute-form, where the hop-by-hop Upgrade field is dropped; RFC 6455 section "
-        "4.1 asks for a CONNECT tunnel, and httpcore's tunnel always starts TLS inside it"
-    ),
-)
 def test_ws_through_http_proxy(
     mode: str, http_proxy: ForwardProxy, websocket_server: WebSocketUvicornServer
 ) -> None:
+    # RFC 6455 section 4.1: through a CONNECT tunnel (without TLS for ws://), as the
+    # proxy would drop the hop-by-hop Upgrade field of a forwarded request; plain http
+    # requests are still forwarded.
     async def scenario(client: typing.Any) -> None:
+        tunnels, forwarded = http_proxy.stats.tunnels, http_proxy.stats.forwarded
         async with client.websocket(websocket_server.ws_url + "echo") as ws:
             await ws.send_text("tunnelled")
             assert await ws.receive_text() == "tunnelled"
+        assert (http_proxy.stats.tunnels, http_proxy.stats.forwarded) == (tunnels + 1, forwarded)
+        response = await client.get(websocket_server.url)
+        assert http_proxy.stats.forwarded == forwarded + 1
+        assert http_proxy.stats.tunnels == tunnels + 1
+        assert response.status_code in (200, 404)
 
     run(mode, scenario, proxy=http_proxy.url)
 

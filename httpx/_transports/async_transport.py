@@ -41,6 +41,7 @@ from .support import (
     map_httpcore_exceptions,
     to_httpcore_request,
     translate_exception,
+    tunnelled_upgrade,
     wrong_body_stream,
 )
 
@@ -170,6 +171,7 @@ class AsyncHTTPTransport(AsyncBaseTransport):
 
     # Set by __init__ for our pools; a subclass that builds its own pool goes without.
     _reclaimer: AsyncReclaimer | None = None
+    _through_http_proxy = False  # (upgrades are then tunnelled: `tunnelled_upgrade`)
 
     def __init__(
         self,
@@ -201,6 +203,8 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         )
         if isinstance(self._pool, (AsyncPool, AsyncHTTPProxyPool, AsyncSOCKSProxyPool)):
             self._reclaimer = AsyncReclaimer()
+        # (httpcore's own proxy pool, the fallback, starts TLS in every tunnel.)
+        self._through_http_proxy = isinstance(self._pool, AsyncHTTPProxyPool)
 
     # Entering and leaving: the base class's (nothing to do on entry; `aclose()` on exit).
 
@@ -214,8 +218,11 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         # An in-memory body leaves no iterator behind (and goes out in one write with
         # the head): no tracking needed.
         body = stream if type(stream) is ByteStream else AsyncTrackedBody(stream)
+        core_request = to_httpcore_request(request, body)
+        if self._through_http_proxy:
+            core_request = tunnelled_upgrade(core_request)
         try:
-            response = await self._pool.handle_async_request(to_httpcore_request(request, body))
+            response = await self._pool.handle_async_request(core_request)
         except Exception as exc:
             mapped = translate_exception(exc, request)
             if mapped is None:

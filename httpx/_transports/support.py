@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import importlib.util
 import ssl
 import sys
 import typing
@@ -55,6 +54,7 @@ from .network import limit_timeout
 from .network.async_deadline import AsyncDeadlineBackend
 from .network.backends import AsyncNativeBackend, NativeBackend
 from .network.sync_deadline import DeadlineBackend
+from .optional import require
 from .pool import (
     POOL_ATTRIBUTES,
     AsyncHTTPProxyPool,
@@ -78,6 +78,7 @@ __all__ = [
     "make_response",
     "to_httpcore_request",
     "translate_exception",
+    "tunnelled_upgrade",
     "wrong_body_stream",
 ]
 
@@ -147,15 +148,6 @@ def map_httpcore_exceptions(request: Request | None = None) -> Iterator[None]:
         if mapped is None:
             raise
         raise mapped from exc
-
-
-def _require(module: str, extra: str, feature: str) -> None:
-    # A clear message at configuration time beats httpcore's failure at the first request.
-    if importlib.util.find_spec(module) is None:
-        raise ImportError(
-            f"{feature}, but the {module!r} package is not installed. "
-            f"Make sure to install httpx using `pip install httpx[{extra}]`."
-        )
 
 
 def wrong_body_stream(transport: object, request: Request) -> TypeError:
@@ -256,8 +248,7 @@ def create_pool(
     socket_options: typing.Iterable[SOCKET_OPTION] | None,
 ) -> P:
     """The pool for a transport's configuration (as httpx 0.28 builds it)."""
-    if http2:
-        _require("h2", "http2", "Using http2=True")
+    # (No h2 needed yet: an HTTP/2 connection asks for it when it is made, as in httpx.)
     parser_factory()  # HTTPX_HTTP1_PARSER names an engine that is there: say so now
     proxy = _as_proxy(proxy)
     if proxy is not None and proxy.url.scheme not in ("http", "https", "socks5", "socks5h"):
@@ -293,7 +284,7 @@ def create_pool(
             socket_options=socket_options,
             **common,
         )
-    _require("socksio", "socks", "Using SOCKS proxy")
+    require("socksio", "socks", "Using SOCKS proxy")
     return classes.pick(classes.socks_proxy, socks_proxy)(
         proxy_url=_httpcore_url(proxy.url),
         proxy_auth=proxy.raw_auth,
@@ -328,6 +319,33 @@ def to_httpcore_request(
         request.headers.raw,
         content,
         extensions,
+    )
+
+
+def tunnelled_upgrade(request: httpcore.Request) -> httpcore.Request:
+    """`request` as it must go through an HTTP proxy: a plain-http request that asks to
+    upgrade the connection (a WebSocket handshake) goes through a CONNECT tunnel, so its
+    URL scheme becomes ``ws`` (a connection of its own: the connect step tunnels, without
+    TLS, for anything but ``http``); every other request is returned as it is, to be
+    forwarded in absolute-form.
+
+    RFC 6455 section 4.1 asks clients to tunnel through a proxy; and Upgrade is a
+    hop-by-hop field (RFC 9110 section 7.6.1) that a forwarding proxy drops.
+    """
+    url = request.url
+    if url.scheme != b"http":
+        return request
+    for name, _ in request.headers:
+        if len(name) == 7 and name.lower() == b"upgrade":
+            break
+    else:
+        return request
+    return httpcore.Request(
+        method=request.method,
+        url=httpcore_url(b"ws", url.host, url.port, url.target),
+        headers=request.headers,
+        content=request.stream,
+        extensions=request.extensions,
     )
 
 

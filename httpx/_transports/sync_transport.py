@@ -43,6 +43,7 @@ from .support import (
     map_httpcore_exceptions,
     to_httpcore_request,
     translate_exception,
+    tunnelled_upgrade,
     wrong_body_stream,
 )
 
@@ -172,6 +173,7 @@ class HTTPTransport(BaseTransport):
 
     # Set by __init__ for our pools; a subclass that builds its own pool goes without.
     _reclaimer: Reclaimer | None = None
+    _through_http_proxy = False  # (upgrades are then tunnelled: `tunnelled_upgrade`)
 
     def __init__(
         self,
@@ -203,6 +205,8 @@ class HTTPTransport(BaseTransport):
         )
         if isinstance(self._pool, (Pool, HTTPProxyPool, SOCKSProxyPool)):
             self._reclaimer = Reclaimer()
+        # (httpcore's own proxy pool, the fallback, starts TLS in every tunnel.)
+        self._through_http_proxy = isinstance(self._pool, HTTPProxyPool)
 
     # Entering and leaving: the base class's (nothing to do on entry; `close()` on exit).
 
@@ -216,8 +220,11 @@ class HTTPTransport(BaseTransport):
         # An in-memory body leaves no iterator behind (and goes out in one write with
         # the head): no tracking needed.
         body = stream if type(stream) is ByteStream else TrackedBody(stream)
+        core_request = to_httpcore_request(request, body)
+        if self._through_http_proxy:
+            core_request = tunnelled_upgrade(core_request)
         try:
-            response = self._pool.handle_request(to_httpcore_request(request, body))
+            response = self._pool.handle_request(core_request)
         except Exception as exc:
             mapped = translate_exception(exc, request)
             if mapped is None:

@@ -31,11 +31,8 @@ import time
 import typing
 from contextlib import asynccontextmanager
 
-import httpcore
-
 from .._base_client import USE_CLIENT_DEFAULT, UseClientDefault
 from .._flow import send_flow
-from .._transports.asgi_websocket import SPAWN_EXTENSION
 from ._concurrency import (
     AsyncBackground,
     AsyncLock,
@@ -74,6 +71,7 @@ if typing.TYPE_CHECKING:  # pragma: no cover
     from collections.abc import AsyncIterator
     from types import TracebackType
 
+    import httpcore
     from wsproto.events import BytesMessage, TextMessage
 
     from .._client import AsyncClient
@@ -285,6 +283,10 @@ class AsyncWebSocketSession:
     # --- background work -----------------------------------------------------------------
 
     async def _read_loop(self) -> None:
+        # httpcore is imported here, not by `import httpx` (which it would make slower);
+        # the transport that opened this connection has loaded it.
+        import httpcore
+
         try:
             await self._read_until_finished()
             await self._read_until_closed()
@@ -299,6 +301,8 @@ class AsyncWebSocketSession:
             self._reader_done.set()
 
     async def _read_until_finished(self) -> None:
+        import httpcore  # (see _read_loop)
+
         while True:
             try:
                 data = await self._stream.read(READ_SIZE, self._read_timeout)
@@ -330,6 +334,8 @@ class AsyncWebSocketSession:
         """After the Close frames (or ours, failing the connection), wait for the server
         to close the connection, as it should first (RFC 6455 section 7.1.1), reading
         and dropping what still comes; for `close_timeout` at most."""
+        import httpcore  # (see _read_loop)
+
         deadline = time.monotonic() + self._close_timeout
         while not self._aborted:
             remaining = deadline - time.monotonic()
@@ -433,6 +439,9 @@ async def connect(
     read_timeout = timeouts.get("read")
     close_timeout = DEFAULT_CLOSE_TIMEOUT if read_timeout is None else read_timeout
     choice = TransportChoice(client)
+    # (Imported here: the module brings in httpcore, which `import httpx` does not load.)
+    from .._transports.asgi_websocket import SPAWN_EXTENSION
+
     try:
         async with AsyncBackground() as background:
             # An in-process ASGI app runs its side of the session in our task group.

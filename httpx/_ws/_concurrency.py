@@ -33,10 +33,12 @@ import warnings
 
 import anyio
 import anyio.abc
-import httpcore
 
 from .._flow import Flow, run_async, run_sync
 from .._models import Response
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    import httpcore
 
 __all__ = [
     "AsyncBackground",

@@ -33,11 +33,8 @@ import time
 import typing
 from contextlib import contextmanager
 
-import httpcore
-
 from .._base_client import USE_CLIENT_DEFAULT, UseClientDefault
 from .._flow import send_flow
-from .._transports.asgi_websocket import SPAWN_EXTENSION
 from ._concurrency import (
     Background,
     Lock,
@@ -76,6 +73,7 @@ if typing.TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Iterator
     from types import TracebackType
 
+    import httpcore
     from wsproto.events import BytesMessage, TextMessage
 
     from .._client import Client
@@ -285,6 +283,10 @@ class WebSocketSession:
     # --- background work -----------------------------------------------------------------
 
     def _read_loop(self) -> None:
+        # httpcore is imported here, not by `import httpx` (which it would make slower);
+        # the transport that opened this connection has loaded it.
+        import httpcore
+
         try:
             self._read_until_finished()
             self._read_until_closed()
@@ -299,6 +301,8 @@ class WebSocketSession:
             self._reader_done.set()
 
     def _read_until_finished(self) -> None:
+        import httpcore  # (see _read_loop)
+
         while True:
             try:
                 data = self._stream.read(READ_SIZE, self._read_timeout)
@@ -330,6 +334,8 @@ class WebSocketSession:
         """After the Close frames (or ours, failing the connection), wait for the server
         to close the connection, as it should first (RFC 6455 section 7.1.1), reading
         and dropping what still comes; for `close_timeout` at most."""
+        import httpcore  # (see _read_loop)
+
         deadline = time.monotonic() + self._close_timeout
         while not self._aborted:
             remaining = deadline - time.monotonic()
@@ -433,6 +439,9 @@ def connect(
     read_timeout = timeouts.get("read")
     close_timeout = DEFAULT_CLOSE_TIMEOUT if read_timeout is None else read_timeout
     choice = TransportChoice(client)
+    # (Imported here: the module brings in httpcore, which `import httpx` does not load.)
+    from .._transports.asgi_websocket import SPAWN_EXTENSION
+
     try:
         with Background() as background:
             # An in-process ASGI app runs its side of the session in our task group.

@@ -34,6 +34,7 @@ import typing
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import anyio
 import pytest
 
 import httpx
@@ -51,6 +52,13 @@ FLOOD_READ = 1.0
 DEADLINE = 5.0
 MEMORY_LIMIT = 8 * 1024 * 1024
 SMALL_SCRIPT = 256 * 1024  # bytes an untraced case's server may send
+# An async case still running after this long has hung: it is cancelled and fails here,
+# its event loop intact. Left to pytest-timeout, whose alarm interrupts the event loop
+# itself, the client's coroutines would be abandoned half-way, and the garbage collector
+# would finalise them later, at any allocation: on Python 3.11, inside the ast.parse of
+# pytest's failure report, which is not reentrant ("SystemError: AST constructor
+# recursion depth mismatch", an INTERNALERROR that ends the run).
+HANG = 20.0
 
 NEW, SAME, ANY = "new connection", "same connection", "either connection"
 
@@ -165,6 +173,10 @@ def run_case(mode: str, server: HostileServer, proto: Proto, ca_file: str, case:
     elapsed: list[float] = []
 
     async def scenario(client: typing.Any) -> None:
+        with anyio.fail_after(HANG):  # (a sync client blocks the loop: pytest-timeout's)
+            await steps(client)
+
+    async def steps(client: typing.Any) -> None:
         started = time.monotonic()
         try:
             if case.action is not None:

@@ -139,14 +139,6 @@ CASES = [
         NEW,
         why="RFC 9112 6.3 rule 8: no framing field, the body ends when the server closes "
         "(over TLS: its close_notify, while asyncio keeps the TCP side open awaiting ours)",
-        failing=(
-            (
-                "h1-tls:[st]*",
-                "the connection whose body ended with the server's close_notify goes back "
-                "to the pool (its socket does not look readable), and the follow-up is sent "
-                "on it: RemoteProtocolError 'Server disconnected' (httpx 0.28.1 too)",
-            ),
-        ),
     ),
     Case(
         "reset-after-request",

@@ -64,13 +64,6 @@ CASES = [
         NEW,
         why="RFC 9112 6.3 rule 3: a message with both 'ought to be handled as an error' "
         "(response smuggling, section 11.1)",
-        failing=(
-            (
-                "*",
-                "accepted as h11 does: Transfer-Encoding wins, the body is returned, and "
-                "the connection is reused for the follow-up",
-            ),
-        ),
     ),
     Case(
         "conflicting-content-lengths",

@@ -10,14 +10,20 @@ server's silence once its budget is spent, and ends in a ReadTimeout instead.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import typing
+
 import pytest
 from hyperframe.frame import PingFrame, SettingsFrame
 
 import httpx
+from httpx._transports.http2.h2_seam import STREAM_WINDOW
 from tests.hostile.check import (
     ANY,
     FLOOD_READ,
     H2,
+    MEMORY_LIMIT,
     NEW,
     SAME,
     Case,
@@ -78,12 +84,34 @@ def flood(frame_bytes: bytes) -> H2Script:
 
 
 async def violate_flow_control(conn: H2Conn, stream: H2Stream) -> None:
-    """A head, then DATA with no regard for the client's windows: 1 MiB more than the
-    larger of its stream and connection windows (unless it gives up first)."""
+    """The case's stream gets a head, then, once the client has opened a second stream,
+    1 MiB of DATA more than the window the client gave it. The client does not read this
+    stream (it grants no more window for it) but reads the other one, whose answer never
+    comes: so the frames do reach the client."""
+    if stream.path.endswith("-second"):
+        stream.marks.set("second stream seen")
+        return
     await conn.headers(stream.id, STATUS_200)
-    window = max(stream.send_window, conn.send_window)
+    while not stream.marks.is_set("second stream seen"):
+        await asyncio.sleep(0.005)
     block = repeated(raw_frame(DATA, 0, stream.id, b"x" * 16384))
-    await conn.flood(block, window + (1 << 20))
+    await conn.flood(block, stream.send_window + (1 << 20))
+    await conn.wait_closed()
+
+
+async def read_another_stream(client: typing.Any, route: Route, url: str) -> httpx.Response:
+    """Open the case's stream, leave its body unread, and wait on a second stream."""
+    async with client.stream("GET", url) as response:
+        with contextlib.suppress(httpx.RemoteProtocolError):  # (the connection's error)
+            await client.get(url + "-second")
+        await response.aread()  # the case's own outcome
+    return typing.cast(httpx.Response, getattr(response, "response", response))
+
+
+async def empty_data_flood(conn: H2Conn, stream: H2Stream) -> None:
+    """A head, then empty DATA frames without END_STREAM, until the client gives up."""
+    await conn.headers(stream.id, STATUS_200)
+    await conn.flood(repeated(raw_frame(DATA, 0, stream.id, b"")), FLOOD_BYTES)
     await conn.wait_closed()
 
 
@@ -183,11 +211,6 @@ CASES = [
         why="endless empty CONTINUATION frames (CVE-2024-27316 class): the client must cap "
         "them and give up, in bounded memory",
         read_timeout=FLOOD_READ,
-        failing=fails_today(
-            "no cap on CONTINUATION frames: empty ones are taken for as long as they come "
-            "(256 KiB here), then the silent server makes it a ReadTimeout, and the follow-up "
-            "reuses the connection ('expected a CONTINUATION frame')"
-        ),
         trace=True,
         tls=False,
     ),
@@ -210,10 +233,6 @@ CASES = [
         why="endless SETTINGS frames, each asking for an ACK (CVE-2019-9515): no response "
         "ever comes, so only giving up ends the request",
         read_timeout=FLOOD_READ,
-        failing=fails_today(
-            "no flood limit: every SETTINGS is ACKed for as long as they come (256 KiB here), "
-            "then the silent server makes it a ReadTimeout"
-        ),
         tls=False,
         trace=True,
     ),
@@ -224,10 +243,28 @@ CASES = [
         NEW,
         why="endless PINGs, each asking for an ACK (CVE-2019-9512): only giving up ends it",
         read_timeout=FLOOD_READ,
-        failing=fails_today(
-            "no flood limit: every PING is ACKed for as long as they come (256 KiB here), then "
-            "the silent server makes it a ReadTimeout"
-        ),
+        tls=False,
+        trace=True,
+    ),
+    Case(
+        "empty-data-flood",
+        empty_data_flood,
+        ERROR,
+        NEW,
+        why="endless empty DATA frames (CVE-2019-9518): a body that never progresses; only "
+        "giving up ends the request",
+        read_timeout=FLOOD_READ,
+        tls=False,
+        trace=True,
+    ),
+    Case(
+        "unknown-frame-flood",
+        flood(raw_frame(0xFA, 0, 0, b"")),
+        ERROR,
+        NEW,
+        why="endless frames of an unknown type: each one is ignored (RFC 9113 5.5), the flood "
+        "is not",
+        read_timeout=FLOOD_READ,
         tls=False,
         trace=True,
     ),
@@ -239,6 +276,21 @@ CASES = [
         why="1000 PINGs, then the response: answered (or refused as a flood), in bounded memory",
         tls=False,
         trace=True,
+    ),
+    Case(
+        "pings-between-data",
+        sequence(
+            headers(HELLO_HEAD),
+            lambda conn, stream: PING_8 * 4000,
+            data(b"hel"),
+            lambda conn, stream: PING_8 * 4000,
+            data(b"lo", True),
+        ),
+        HELLO,
+        SAME,
+        why="8000 PINGs, but response data between every 4000: not a flood (the limit is "
+        "on control frames without response data, docs/http2.md)",
+        tls=False,
     ),
     Case(
         "settings-burst-then-response",
@@ -253,7 +305,6 @@ CASES = [
         "settings-enable-push-1",
         preamble(settings({SettingsFrame.ENABLE_PUSH: 1})),
         "RFC 9113 6.5.2: a client MUST treat ENABLE_PUSH=1 from a server as PROTOCOL_ERROR",
-        today="accepted: the response is returned",
     ),
     bad_settings(
         "settings-enable-push-2",
@@ -317,24 +368,19 @@ CASES = [
         why="RFC 9113 5.1.2: no new stream on this connection; the follow-up needs another "
         "connection, without waiting for a slot that never comes",
         preamble=preamble(settings({SettingsFrame.MAX_CONCURRENT_STREAMS: 0})),
-        failing=fails_today(
-            "the follow-up opens a stream on the connection whose server allows 0 "
-            "concurrent streams (RFC 9113 5.1.2), instead of a new connection"
-        ),
     ),
     Case(
         "flow-control-violation",
         violate_flow_control,
         ERROR,
         ANY,
-        why="RFC 9113 6.9: DATA beyond the client's window, without end: a FLOW_CONTROL_ERROR "
-        "(of the stream or the connection), never buffered without bound",
+        why="RFC 9113 6.9.1: DATA beyond the window the client gave a stream it does not "
+        "read is a FLOW_CONTROL_ERROR (GOAWAY): a stream buffers at most its window (16 MiB "
+        "here), never without bound",
+        action=read_another_stream,
         read_timeout=FLOOD_READ,
-        failing=fails_today(
-            "DATA beyond the window is accepted: 1 MiB past it is read, "
-            "then the silent server makes it a ReadTimeout"
-        ),
         trace=True,
+        memory=MEMORY_LIMIT + 2 * STREAM_WINDOW,  # the window is the client's to buffer
         tls=False,
     ),
     bad_frame(

@@ -27,7 +27,6 @@ from tests.hostile.check import (
     Data,
     Proto,
     Raises,
-    fails_today,
     params,
     run_case,
 )
@@ -180,11 +179,6 @@ def second_retried(route: Route) -> None:
     assert [request.connection == first.connection for request in seconds] == [True, False]
 
 
-SYNC_ASYNCIO = "*:[sa]*"  # the trio connection is not reused after a timeout
-SILENCE_REUSED = (
-    "after the read timeout the connection stays in the pool and the follow-up is sent on it"
-)
-
 CASES = [
     Case(
         "rst-stream-mid-body",
@@ -270,7 +264,6 @@ CASES = [
         why="no answer on the stream: the read timeout fires and the connection, stalled as "
         "far as the client can tell, is not reused (docs/design.md)",
         read_timeout=SHORT_READ,
-        failing=fails_today(SILENCE_REUSED + " (and the server answers it there)", SYNC_ASYNCIO),
     ),
     Case(
         "silent-connection",
@@ -280,7 +273,6 @@ CASES = [
         why="the server stops reading and writing: the read timeout fires, and the "
         "connection is not reused",
         read_timeout=SHORT_READ,
-        failing=fails_today(SILENCE_REUSED + ", where it times out again", SYNC_ASYNCIO),
     ),
     Case(
         "silent-before-settings",
@@ -290,7 +282,6 @@ CASES = [
         why="RFC 9113 3.4: no server preface ever comes; the read timeout fires",
         read_timeout=SHORT_READ,
         preamble=no_preamble,
-        failing=fails_today(SILENCE_REUSED + ", where it times out again", SYNC_ASYNCIO),
         tls=False,
     ),
     Case(
@@ -300,7 +291,6 @@ CASES = [
         NEW,
         why="half a body, then nothing: the read timeout fires; the connection is not reused",
         read_timeout=SHORT_READ,
-        failing=fails_today(SILENCE_REUSED + " (and the server answers it there)", SYNC_ASYNCIO),
         tls=False,
     ),
     Case(

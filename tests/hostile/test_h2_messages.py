@@ -56,19 +56,16 @@ CASES = [
         "duplicate-status",
         ((b":status", b"200"), (b":status", b"204")),
         "RFC 9113 8.3: a pseudo-header field appears once",
-        "accepted: the first :status (200) wins, the 200 and its body are returned",
     ),
     malformed(
         "request-pseudo-header-in-response",
         ((b":status", b"200"), (b":path", b"/")),
         "RFC 9113 8.3: request pseudo-header fields in a response",
-        "accepted: :path is ignored, the 200 and its body are returned",
     ),
     malformed(
         "unknown-pseudo-header",
         ((b":status", b"200"), (b":foo", b"bar")),
         "RFC 9113 8.3: endpoints MUST NOT generate pseudo-header fields other than defined",
-        "accepted: :foo is ignored, the 200 and its body are returned",
     ),
     malformed(
         "pseudo-header-after-field",
@@ -79,19 +76,16 @@ CASES = [
         "uppercase-field-name",
         ((b":status", b"200"), (b"X-Upper", b"a")),
         "RFC 9113 8.2.1: a field name with uppercase characters is malformed",
-        "accepted: the 200 is returned with an x-upper header",
     ),
     malformed(
         "connection-specific-field",
         ((b":status", b"200"), (b"connection", b"keep-alive")),
         "RFC 9113 8.2.2: connection-specific fields make a message malformed",
-        "accepted: the 200 is returned with its connection header",
     ),
     malformed(
         "transfer-encoding-field",
         ((b":status", b"200"), (b"transfer-encoding", b"chunked")),
         "RFC 9113 8.2.2: Transfer-Encoding is connection-specific",
-        "accepted: the 200 is returned with transfer-encoding: chunked",
     ),
     malformed(
         "field-value-with-newline",
@@ -107,7 +101,6 @@ CASES = [
         "field-value-leading-space",
         ((b":status", b"200"), (b"x-a", b" a")),
         "RFC 9113 8.2.1: a field value MUST NOT start or end with whitespace",
-        "accepted: the 200 is returned with the value ' a'",
     ),
     malformed(
         "status-not-a-number",
@@ -126,25 +119,18 @@ CASES = [
         ERROR,
         why="RFC 9113 8.1.1: content-length not equal to the DATA received is malformed "
         "(a cut-off body must not look complete)",
-        failing=fails_today(
-            "accepted: 5 bytes under content-length 10 are returned as a complete 200"
-        ),
     ),
     Case(
         "content-length-shorter-than-data",
         respond(((b":status", b"200"), (b"content-length", b"3")), b"hello"),
         ERROR,
         why="RFC 9113 8.1.1: content-length not equal to the DATA received is malformed",
-        failing=fails_today(
-            "accepted: 5 bytes under content-length 3 are returned as a complete 200"
-        ),
         tls=False,
     ),
     malformed(
         "content-length-not-a-number",
         ((b":status", b"200"), (b"content-length", b"abc")),
         "RFC 9110 8.6: Content-Length is 1*DIGIT",
-        "accepted: the 200 and its body are returned with content-length: abc",
     ),
     Case(
         "content-length-conflicting",
@@ -154,9 +140,6 @@ CASES = [
         ),
         ERROR,
         why="RFC 9110 8.6: different Content-Length values make the message invalid",
-        failing=fails_today(
-            "accepted: the 200 and its body are returned with content-length: 5, 6"
-        ),
         tls=False,
     ),
     Case(
@@ -165,14 +148,12 @@ CASES = [
         (Data(204, b""), *ERROR),
         why="RFC 9110 6.4.1: a 204 has no content; the DATA is dropped or the stream fails, "
         "never handed to the caller",
-        failing=fails_today("the DATA after a 204 head is returned as its content (b'hello')"),
     ),
     Case(
         "304-with-data",
         respond(((b":status", b"304"),), b"hello"),
         (Data(304, b""), *ERROR),
         why="RFC 9110 6.4.1: a 304 has no content",
-        failing=fails_today("the DATA after a 304 head is returned as its content (b'hello')"),
         tls=False,
     ),
     Case(
@@ -180,7 +161,6 @@ CASES = [
         respond(HELLO_HEAD, b"hello"),
         (Data(200, b""), *ERROR),
         why="RFC 9110 9.3.2: a response to HEAD has no content",
-        failing=fails_today("the DATA of a HEAD response is returned as its content (b'hello')"),
         method="HEAD",
     ),
     Case(
@@ -197,9 +177,6 @@ CASES = [
         late_data,
         (Data(204, b""), *ERROR),
         why="RFC 9110 6.4.1: DATA after a 204 head is never handed to the caller",
-        failing=fails_today(
-            "the DATA sent after the 204 head is returned as its content (b'hello')"
-        ),
         action=then_wait_for("body sent"),
     ),
     Case(
@@ -231,6 +208,14 @@ CASES = [
         tls=False,
     ),
     Case(
+        "endless-interim-responses",
+        sequence(*[headers(((b":status", b"103"),))] * 200, headers(HELLO_HEAD), data(b"hello")),
+        ERROR,
+        why="RFC 9110 15.2 does not bound 1xx responses; the client gives up after 64 "
+        "(docs/http2.md), as on HTTP/1.1",
+        tls=False,
+    ),
+    Case(
         "interim-with-end-stream",
         sequence(headers(((b":status", b"103"),), end_stream=True)),
         ERROR,
@@ -249,9 +234,14 @@ CASES = [
         sequence(headers(HELLO_HEAD), data(b"hello"), headers(((b":status", b"200"),), True)),
         ERROR,
         why="RFC 9113 8.1: pseudo-header fields MUST NOT appear in a trailer section",
-        failing=fails_today(
-            "accepted: the trailer section's :status is ignored, the 200 is returned"
-        ),
+        tls=False,
+    ),
+    Case(
+        "trailers-with-uppercase-name",
+        sequence(headers(HELLO_HEAD), data(b"hello"), headers(((b"X-Checksum", b"1"),), True)),
+        ERROR,
+        why="RFC 9113 8.2.1: a field name with uppercase characters makes the message "
+        "malformed, in a trailer section too",
         tls=False,
     ),
     Case(

@@ -20,8 +20,8 @@ What keeps it cheap on the hot path:
   reported as by httpcore's own connection.
 
 Reuse (RFC 9112 section 9.3): back to IDLE only when the request and the response
-allowed keep-alive, the request went out whole, the response was read to its end and
-nothing followed it (see `response.py`).
+allowed keep-alive, the request went out whole, the response was read to its end,
+nothing followed it (see `response.py`) and the server did not close its side.
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ class AsyncHTTP11Connection(httpcore.AsyncConnectionInterface):
         self._first_chunk = b""  # body bytes that came with the head
         self._read_timeout: float | None = None
         self._reusable = False
+        self._eof = False  # the server closed its side (a read returned b"")
         # The last request head sent, and what it was made from: a client repeating a
         # request sends the same bytes again.
         self._last_request: tuple[bytes, bytes, list[tuple[bytes, bytes]]] | None = None
@@ -213,6 +214,8 @@ class AsyncHTTP11Connection(httpcore.AsyncConnectionInterface):
         first = True
         while parser.head is None:
             data = await stream.read(READ_NUM_BYTES, timeout)
+            if not data:
+                self._eof = True
             if first and data:
                 first = False
                 # Not the start of a status line (a TLS record from a server that
@@ -282,7 +285,13 @@ class AsyncHTTP11Connection(httpcore.AsyncConnectionInterface):
         """The response is closed: back to IDLE if the connection can carry another
         exchange, else True (the caller closes it)."""
         parser = self._parser
-        if self._state == _ACTIVE and self._reusable and parser.done and not parser.extra:
+        if (
+            self._state == _ACTIVE
+            and self._reusable
+            and parser.done
+            and not parser.extra
+            and not self._eof
+        ):
             self._state = _IDLE
             if self._keepalive_expiry is not None:
                 self._expire_at = time.monotonic() + self._keepalive_expiry
@@ -424,7 +433,14 @@ async def _next_chunk(connection: AsyncHTTP11Connection) -> bytes:
     parser = connection._parser
     stream = connection._network_stream
     while not parser.done:
-        chunk = parser.feed(await stream.read(READ_BODY_BYTES, connection._read_timeout))
+        data = await stream.read(READ_BODY_BYTES, connection._read_timeout)
+        if not data:
+            # The server closed: a body delimited by the close (RFC 9112 section 6.3)
+            # ends here, and the connection with it. Over TLS the socket need not look
+            # readable afterwards (the close_notify was read, the TCP close may lag):
+            # without this the pool would take it for idle and reusable.
+            connection._eof = True
+        chunk = parser.feed(data)
         if chunk:
             return chunk
     raise StopAsyncIteration

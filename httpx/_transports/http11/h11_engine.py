@@ -17,7 +17,7 @@ import h11
 import httpcore
 
 from .request import RequestHead
-from .response import MAX_HEAD_SIZE, ResponseHead, ResponseParser
+from .response import MAX_HEAD_SIZE, ResponseHead, ResponseParser, conflicting_framing
 
 __all__ = ["H11Parser"]
 
@@ -59,11 +59,16 @@ class H11Parser(ResponseParser):
                     body.append(bytes(event.data))  # type: ignore[union-attr]
                 elif event is h11.NEED_DATA:
                     break
-                elif kind is h11.Response or kind is h11.InformationalResponse:
+                elif kind is h11.Response:
+                    self._check_framing(event)  # type: ignore[arg-type]
+                    self.head = _head(event)  # type: ignore[arg-type]
+                elif kind is h11.InformationalResponse:
                     # Interim responses (1xx, RFC 9110 section 15.2) are skipped; a 101
                     # that h11 accepted ends HTTP/1.1 here (PAUSED follows).
-                    if kind is h11.Response or event.status_code == 101:  # type: ignore[union-attr]
+                    if event.status_code == 101:  # type: ignore[union-attr]
                         self.head = _head(event)  # type: ignore[arg-type]
+                    else:
+                        self.count_interim()
                 elif kind is h11.EndOfMessage:
                     self.done = True
                     self.extra = bool(connection.trailing_data[0])
@@ -80,6 +85,16 @@ class H11Parser(ResponseParser):
         if not body:
             return b""
         return body[0] if len(body) == 1 else b"".join(body)
+
+    def _check_framing(self, event: h11.Response) -> None:
+        if not conflicting_framing(event.headers):
+            return
+        request = self._request
+        if request is not None and request.is_connect and event.status_code < 300:
+            return  # a tunnel: its framing fields are ignored (RFC 9112 section 6.3)
+        raise httpcore.RemoteProtocolError(
+            "Response with both Transfer-Encoding and Content-Length"
+        )
 
 
 def _head(event: h11.Response | h11.InformationalResponse) -> ResponseHead:

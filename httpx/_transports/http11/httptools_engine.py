@@ -159,6 +159,7 @@ class HttptoolsParser(ResponseParser):
                 if status < 100 or status == 101:
                     return self._hand_to_h11(buffer)  # h11 refuses these
                 # An interim response (RFC 9110 section 15.2): the final one follows.
+                self.count_interim()
                 buffer = buffer[end:]
                 if not buffer:
                     self._buffer = b""
@@ -208,6 +209,7 @@ class HttptoolsParser(ResponseParser):
         assert self._request is not None
         fallback = self._fallback = H11Parser()
         fallback.start(self._request)
+        fallback.interim = self.interim  # (the interim responses skipped before this head)
         self._buffer = b""
         self._mode = _DONE
         body = self._feed_fallback(buffer) if buffer else b""

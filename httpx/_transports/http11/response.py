@@ -31,6 +31,7 @@ __all__ = [
     "ENGINE_VARIABLE",
     "engine_available",
     "MAX_HEAD_SIZE",
+    "MAX_INTERIM_RESPONSES",
     "ResponseHead",
     "ResponseParser",
     "keep_alive",
@@ -43,6 +44,11 @@ ENGINES = ("h11", "httptools")
 # The most a response head may take before it is complete (h11's
 # max_incomplete_event_size, as httpcore configures it).
 MAX_HEAD_SIZE = 100 * 1024
+# Interim (1xx) responses accepted before the final one. RFC 9110 section 15.2 sets no
+# bound, but a server sending them without end would hold the request for ever (each
+# one is small and quick: no timeout fires). A few is the norm (100 Continue, 103 Early
+# Hints, the odd 102 Processing); see docs/http11.md.
+MAX_INTERIM_RESPONSES = 64
 
 
 class ResponseHead:
@@ -91,10 +97,11 @@ class ResponseParser:
     * `switched`: the server switched protocols (101, or a successful CONNECT): the
       bytes that followed the head are in `leftover`.
 
-    Errors are `httpcore.RemoteProtocolError` with h11's messages.
+    Errors are `httpcore.RemoteProtocolError` with h11's messages, and ours for what we
+    refuse beyond h11 (`too_many_interim_responses`, `conflicting_framing`).
     """
 
-    __slots__ = ("done", "extra", "head", "leftover", "switched")
+    __slots__ = ("done", "extra", "head", "interim", "leftover", "switched")
 
     def __init__(self) -> None:
         self.head: ResponseHead | None = None
@@ -102,6 +109,7 @@ class ResponseParser:
         self.extra = False
         self.switched = False
         self.leftover = b""
+        self.interim = 0  # interim responses skipped so far
 
     def start(self, request: RequestHead) -> None:
         raise NotImplementedError  # pragma: no cover
@@ -115,6 +123,15 @@ class ResponseParser:
         self.extra = False
         self.switched = False
         self.leftover = b""
+        self.interim = 0
+
+    def count_interim(self) -> None:
+        """One more interim response: refused past MAX_INTERIM_RESPONSES."""
+        self.interim += 1
+        if self.interim > MAX_INTERIM_RESPONSES:
+            raise remote_error(
+                f"more than {MAX_INTERIM_RESPONSES} interim (1xx) responses to one request"
+            )
 
 
 @functools.cache
@@ -150,3 +167,11 @@ def parser_factory(engine: str | None = None) -> typing.Callable[[], ResponsePar
 
 def remote_error(message: str) -> httpcore.RemoteProtocolError:
     return httpcore.RemoteProtocolError(message)
+
+
+def conflicting_framing(headers: typing.Iterable[tuple[bytes, bytes]]) -> bool:
+    """Whether a response has both Transfer-Encoding and Content-Length (names in lower
+    case). RFC 9112 section 6.3: Transfer-Encoding wins, but such a message "ought to be
+    handled as an error" (a sign of response smuggling, section 11.2); h11 accepts it."""
+    names = {name for name, _ in headers}
+    return b"transfer-encoding" in names and b"content-length" in names

@@ -10,6 +10,13 @@ Shared by both: `state` and `receiving` (the connection's state on h2, no I/O),
 and sync), `h2_seam` (the one module that knows h2's internals).
 """
 
+try:
+    import h2  # noqa: F401
+except ImportError as exc:  # the http2 extra is missing: httpx's message
+    from ..optional import h2_missing
+
+    raise h2_missing() from exc
+
 from ._async.conn import AsyncHTTP2Connection
 from ._sync.conn import HTTP2Connection
 

@@ -18,7 +18,7 @@ import httpcore
 
 from ..._content import ByteStream
 
-__all__ = ["known_body", "request_fields", "response_head"]
+__all__ = ["known_body", "request_fields", "response_head", "trailers_problem"]
 
 # Connection-specific header fields must not be sent (RFC 9113 section 8.2.2); Host
 # becomes :authority.
@@ -137,7 +137,9 @@ def response_head(fields: typing.Sequence[tuple[bytes, bytes]]) -> ResponseHead 
             # Section 8.3: one :status, before the regular fields, and nothing else.
             if name != b":status" or status is not None or headers:
                 return f"misplaced or unknown pseudo-header field {name!r}"
-            if len(value) != 3 or not value.isdigit():
+            # RFC 9110 section 15: three digits, 100 to 599 (h2 reports 1xx as interim
+            # responses; above 599 is accepted as h11 accepts it on HTTP/1.1).
+            if len(value) != 3 or not value.isdigit() or value[0] == 0x30:
                 return f"invalid :status {value!r}"
             status = int(value)
             continue
@@ -155,6 +157,19 @@ def response_head(fields: typing.Sequence[tuple[bytes, bytes]]) -> ResponseHead 
     if status is None:
         return "response without :status"
     return ResponseHead(status, headers, content_length)
+
+
+def trailers_problem(fields: typing.Sequence[tuple[bytes, bytes]]) -> str | None:
+    """Why a trailer section is malformed, if it is: a pseudo-header field (RFC 9113
+    section 8.1), or a field that would be malformed in a head (sections 8.2.1, 8.2.2)."""
+    for name, value in fields:
+        if name[:1] == b":":
+            return f"pseudo-header field {name!r} in the trailers"
+        if (name, value) not in _VALID_RESPONSE_FIELDS:
+            problem = _response_field_problem(name, value)
+            if problem is not None:
+                return problem
+    return None
 
 
 def _response_field_problem(name: bytes, value: bytes) -> str | None:

@@ -11,6 +11,7 @@ retried on another connection.
 
 from __future__ import annotations
 
+import time
 import typing
 
 import h2.errors
@@ -18,17 +19,26 @@ import h2.events
 import h2.settings
 import httpcore
 
-from .fields import response_head
+from .fields import response_head, trailers_problem
 from .h2_seam import LOCAL_MAX_STREAMS
-from .state import CANCEL, ConnectionViolation, H2State, error_name
+from .state import CANCEL, MAX_INTERIM_RESPONSES, ConnectionViolation, H2State, error_name
 
 __all__ = ["H2Receiver"]
 
 _PROTOCOL_ERROR = h2.errors.ErrorCodes.PROTOCOL_ERROR
+_ENHANCE_YOUR_CALM = h2.errors.ErrorCodes.ENHANCE_YOUR_CALM
 _NO_ERROR = h2.errors.ErrorCodes.NO_ERROR
 _REFUSED_STREAM = h2.errors.ErrorCodes.REFUSED_STREAM
 _ENABLE_PUSH = h2.settings.SettingCodes.ENABLE_PUSH
 _MAX_CONCURRENT_STREAMS = h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS
+
+# Floods (CVE-2019-9512 PING, -9515 SETTINGS, -9518 empty frames): frames that carry no
+# part of a response (SETTINGS, PING, PRIORITY, frames of unknown types, empty DATA) are
+# allowed in bursts of CONTROL_BURST, refilled at CONTROL_RATE per second and in full by
+# any response data (a head, trailers, body bytes); past that the connection ends with
+# ENHANCE_YOUR_CALM (RFC 9113 section 10.5). See docs/http2.md.
+CONTROL_BURST = 5000
+CONTROL_RATE = 100.0
 
 
 class H2Receiver(H2State):
@@ -45,7 +55,16 @@ class H2Receiver(H2State):
             h2.events.RemoteSettingsChanged: self._on_settings,
             h2.events.ConnectionTerminated: self._on_goaway,
             h2.events.InformationalResponseReceived: self._on_informational,
+            h2.events.TrailersReceived: self._on_trailers,
+            h2.events.PingReceived: self._on_control,
+            h2.events.PingAckReceived: self._on_control,
+            h2.events.SettingsAcknowledged: self._on_control,
+            h2.events.PriorityUpdated: self._on_control,
+            h2.events.UnknownFrameReceived: self._on_control,
+            h2.events.AlternativeServiceAvailable: self._on_control,
         }
+        self._calm = float(CONTROL_BURST)  # control frames allowed now (see above)
+        self._calm_at = time.monotonic()
 
     def _receive(self, data: bytes) -> None:
         """Process received bytes; raises ConnectionViolation for connection errors."""
@@ -80,7 +99,20 @@ class H2Receiver(H2State):
         except ConnectionViolation:
             pass  # recorded by `_fail`
 
+    def _on_control(self, event: object) -> None:
+        """A frame that carries no part of a response: within the flood limit?"""
+        now = time.monotonic()
+        calm = min(CONTROL_BURST, self._calm + (now - self._calm_at) * CONTROL_RATE)
+        self._calm_at = now
+        if calm < 1:
+            raise self._violation(
+                _ENHANCE_YOUR_CALM,
+                f"a flood of control frames (more than {CONTROL_BURST} without response data)",
+            )
+        self._calm = calm - 1
+
     def _on_response(self, event: h2.events.ResponseReceived) -> None:
+        self._calm = CONTROL_BURST
         stream = self._streams.get(event.stream_id)
         if stream is None or stream.reset:
             return
@@ -97,10 +129,27 @@ class H2Receiver(H2State):
             self._notify(stream)
 
     def _on_informational(self, event: h2.events.InformationalResponseReceived) -> None:
-        # An interim response (section 8.1): the final one follows; but not a 101.
+        # An interim response (section 8.1): the final one follows; but not a 101, and
+        # not for ever (RFC 9110 section 15.2 sets no bound; we do, as for HTTP/1.1).
         stream = self._streams.get(event.stream_id)
-        if stream is not None and (b":status", b"101") in event.headers:
+        if stream is None or stream.reset:
+            return
+        stream.interim += 1
+        if (b":status", b"101") in event.headers:
             self._stream_error(stream, "101 (Switching Protocols) is not allowed in HTTP/2")
+        elif stream.interim > MAX_INTERIM_RESPONSES:
+            self._stream_error(stream, f"more than {MAX_INTERIM_RESPONSES} interim responses")
+
+    def _on_trailers(self, event: h2.events.TrailersReceived) -> None:
+        # Trailers are not passed on (as in httpcore), but a malformed trailer section
+        # makes the response malformed (section 8.1.1).
+        self._calm = CONTROL_BURST
+        stream = self._streams.get(event.stream_id)
+        if stream is None or stream.reset:
+            return
+        problem = trailers_problem(event.headers)
+        if problem is not None:
+            self._stream_error(stream, problem)
 
     def _on_data(self, event: h2.events.DataReceived) -> None:
         stream_id: int = event.stream_id
@@ -115,7 +164,10 @@ class H2Receiver(H2State):
         if flow != size:
             self._h2.acknowledge_received_data(flow - size, stream_id)  # padding
         if not size:
+            if event.stream_ended is None:
+                self._on_control(event)  # an empty DATA frame that does not end the stream
             return
+        self._calm = CONTROL_BURST
         stream.received += size
         stream.unacked += size
         if stream.no_content:
@@ -175,22 +227,30 @@ class H2Receiver(H2State):
         self._wake_flow_blocked()
 
     def _on_settings(self, event: h2.events.RemoteSettingsChanged) -> None:
+        self._on_control(event)
         changed = event.changed_settings
         push = changed.get(_ENABLE_PUSH)
         if push is not None and push.new_value == 1:
             # Section 6.5.2: a client MUST treat this as a connection error (h2 4.4 does
             # so itself, 4.3 does not).
             raise self._violation(_PROTOCOL_ERROR, "a server sent SETTINGS_ENABLE_PUSH=1")
+        first = not self._settings_seen
         self._settings_seen = True
         self._new_settings = event
         streams = changed.get(_MAX_CONCURRENT_STREAMS)
-        if streams is not None:
-            # As httpcore: no more than our own limit, and a 0 is not taken literally
-            # (the next request then fails, see `_open_stream`).
-            limit = min(streams.new_value, LOCAL_MAX_STREAMS)
-            if limit:
-                self._max_streams = limit
+        if streams is not None or first:
+            # Section 5.1.2: no more streams than the server allows (without the setting,
+            # it sets no limit: h2 then reports 2**32+1), nor than our own limit. A 0
+            # forbids new streams: the connection takes no new requests (they go to
+            # another connection) until the server raises it again.
+            allowed = self._h2.remote_settings.max_concurrent_streams
+            self._no_streams = not allowed
+            if allowed:
+                self._max_streams = min(allowed, LOCAL_MAX_STREAMS)
                 self._grant_slots()
+            else:
+                for slot_waiter in self._slot_waiters:
+                    self._wake(slot_waiter.waiter)  # (they find the connection unavailable)
         if self._flow_blocked:
             self._wake_flow_blocked()  # the initial window may have grown
 

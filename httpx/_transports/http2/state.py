@@ -33,7 +33,16 @@ import httpcore
 from .fields import request_fields
 from .h2_seam import forget_stream, new_h2_connection
 
-__all__ = ["CANCEL", "H2State", "Stream", "WANT_BODY", "WANT_HEAD", "WANT_ROOM", "error_name"]
+__all__ = [
+    "CANCEL",
+    "MAX_INTERIM_RESPONSES",
+    "H2State",
+    "Stream",
+    "WANT_BODY",
+    "WANT_HEAD",
+    "WANT_ROOM",
+    "error_name",
+]
 
 logger = logging.getLogger("httpcore.http2")  # httpcore's, so its logging config applies
 
@@ -41,6 +50,8 @@ _IDLE, _ACTIVE, _CLOSED = 0, 1, 2
 _STATE_NAMES = ("IDLE", "ACTIVE", "CLOSED")
 WANT_HEAD, WANT_BODY, WANT_ROOM = 0, 1, 2  # what a task waits for on its stream
 FLUSH_ABOVE = 256 * 1024  # request body bytes queued before they are written
+# Interim (1xx) responses accepted before the final one, as on HTTP/1.1 (docs/http2.md).
+MAX_INTERIM_RESPONSES = 64
 _PING = b"h2-alive"  # the opaque data of the PING sent to a connection gone silent
 _MAX_STREAM_ID = 2**31 - 1
 _PROTOCOL_ERROR = h2.errors.ErrorCodes.PROTOCOL_ERROR
@@ -59,6 +70,7 @@ class Stream:
         "headers",
         "holds_slot",
         "id",
+        "interim",
         "local_closed",
         "no_content",
         "received",
@@ -73,6 +85,7 @@ class Stream:
     def __init__(self, stream_id: int, head_request: bool) -> None:
         self.id = stream_id
         self.status: int | None = None
+        self.interim = 0  # interim responses received
         self.headers: list[tuple[bytes, bytes]] = []
         self.chunks: deque[bytes] = deque()
         self.ended = False  # the server's END_STREAM arrived: the response is complete
@@ -149,6 +162,7 @@ class H2State:
         self._silent = False  # a read timed out with nothing received since it began
         self._ids_exhausted = False
         self._refused = False  # the server refused a stream (REFUSED_STREAM)
+        self._no_streams = False  # the server allows no streams (MAX_CONCURRENT_STREAMS 0)
 
     # --- the connection interface ---------------------------------------------------------
 
@@ -164,6 +178,7 @@ class H2State:
             and not self._silent
             and not self._ids_exhausted
             and not self._refused
+            and not self._no_streams
         )
 
     def has_expired(self) -> bool:
@@ -303,9 +318,9 @@ class H2State:
         stream = Stream(stream_id, request.method == b"HEAD")
         try:
             connection.send_headers(stream_id, fields, end_stream=not has_body)
-        except h2.exceptions.TooManyStreamsError as exc:
-            # Only when the server allows no streams at all (SETTINGS_MAX_CONCURRENT_
-            # STREAMS 0): our slots keep below any other limit.
+        except h2.exceptions.TooManyStreamsError as exc:  # pragma: no cover
+            # Our slots keep below the server's limit, and a 0 makes the connection
+            # unavailable (checked above).
             raise httpcore.RemoteProtocolError(
                 f"The server accepts no streams on this connection ({exc})"
             ) from exc

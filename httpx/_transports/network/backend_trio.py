@@ -6,9 +6,10 @@ in turn wraps trio's socket: each read and write crosses all of them and enters 
 when the socket is not ready waits for it (`trio.lowlevel.wait_readable` /
 `wait_writable`), entering a cancel scope for the timeout only then.
 
-Every read and write is still a cancellation point (``checkpoint_if_cancelled``), and
-one in `_YIELD_EVERY` calls that did not have to wait also yields to the scheduler, so a
-fast download neither ignores cancellation nor starves other tasks.
+Every read and write is still a cancellation point (``checkpoint_if_cancelled``, before
+its system call), and one in `_YIELD_EVERY` calls that did not have to wait also yields
+to the scheduler (shielded, after it), so a fast download neither ignores cancellation
+nor starves other tasks, and a cancelled read never loses data.
 
 TLS goes through `trio.SSLStream` (`TrioTLSStream`), over any stream, so TLS in TLS
 (https proxies) works too.
@@ -37,20 +38,25 @@ _YIELD_EVERY = 16
 
 
 class _Checkpoints:
-    """Cancellation points for operations that completed without waiting."""
+    """Checkpoints for operations that complete without waiting, in trio's own pattern
+    (as its SocketStream): the cancellation point comes before the system call, and the
+    schedule point after it is shielded. A read or write cancelled after its system call
+    would lose what it received, or hide what it sent (a cancelled HTTP/2 read must not
+    drop a frame that other streams need)."""
 
     __slots__ = ("_unyielded",)
 
     def __init__(self) -> None:
         self._unyielded = 0
 
+    async def before(self) -> None:
+        await trio.lowlevel.checkpoint_if_cancelled()
+
     async def after_immediate(self) -> None:
         self._unyielded += 1
         if self._unyielded >= _YIELD_EVERY:
             self._unyielded = 0
-            await trio.lowlevel.checkpoint()
-        else:
-            await trio.lowlevel.checkpoint_if_cancelled()
+            await trio.lowlevel.cancel_shielded_checkpoint()
 
     def after_wait(self) -> None:
         self._unyielded = 0
@@ -59,8 +65,9 @@ class _Checkpoints:
 class TrioStream(httpcore.AsyncNetworkStream):
     """A connected TCP or unix socket (non-blocking), used from trio."""
 
-    # A read cancelled while it waits has received nothing yet (the data stays in the
-    # socket): the HTTP/2 connection need not shield it (http2/primitives.py).
+    # A cancelled read has received nothing (it is cancelled before its system call or
+    # while it waits; the data stays in the socket): the HTTP/2 connection need not
+    # shield it (http2/primitives.py).
     cancel_safe_reads = True
 
     def __init__(self, sock: socket.socket) -> None:
@@ -72,6 +79,7 @@ class TrioStream(httpcore.AsyncNetworkStream):
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         sock = self._sock
         size = max_bytes if max_bytes < _RECV_SIZE else _RECV_SIZE
+        await self._checkpoints.before()
         try:
             data = sock.recv(size)
         except BlockingIOError:
@@ -109,6 +117,7 @@ class TrioStream(httpcore.AsyncNetworkStream):
         if not buffer:
             return
         sock = self._sock
+        await self._checkpoints.before()
         try:
             sent = sock.send(buffer)
         except BlockingIOError:

@@ -131,7 +131,7 @@ class AsyncHTTP2Connection(H2Receiver, httpcore.AsyncConnectionInterface):
                 async with AsyncTrace("send_connection_init", request, {"request": request}):
                     await self._flush(write_timeout)
             while True:
-                await self._acquire_slot()
+                await self._acquire_slot(timeouts.get("pool"))
                 with self._lock:
                     if self._active <= self._max_streams:
                         try:
@@ -243,8 +243,9 @@ class AsyncHTTP2Connection(H2Receiver, httpcore.AsyncConnectionInterface):
 
     # --- waiting for the connection -------------------------------------------------------
 
-    async def _acquire_slot(self) -> None:
-        """Wait for one of the server's concurrent-stream slots."""
+    async def _acquire_slot(self, timeout: float | None) -> None:
+        """Wait for one of the server's concurrent-stream slots (a pool wait of sorts:
+        for other requests to finish)."""
         with self._lock:
             if self._take_slot():
                 return
@@ -253,8 +254,7 @@ class AsyncHTTP2Connection(H2Receiver, httpcore.AsyncConnectionInterface):
             self._slot_waiters.append(slot)
         try:
             while True:
-                # Waiting for other requests to finish: a pool wait of sorts.
-                woken = await self._io.wait(slot.waiter, limited(None, PoolPhase))
+                woken = await self._io.wait(slot.waiter, limited(timeout, PoolPhase))
                 with self._lock:
                     if slot.granted:
                         return

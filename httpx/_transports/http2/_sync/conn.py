@@ -133,7 +133,7 @@ class HTTP2Connection(H2Receiver, httpcore.ConnectionInterface):
                 with Trace("send_connection_init", request, {"request": request}):
                     self._flush(write_timeout)
             while True:
-                self._acquire_slot()
+                self._acquire_slot(timeouts.get("pool"))
                 with self._lock:
                     if self._active <= self._max_streams:
                         try:
@@ -245,8 +245,9 @@ class HTTP2Connection(H2Receiver, httpcore.ConnectionInterface):
 
     # --- waiting for the connection -------------------------------------------------------
 
-    def _acquire_slot(self) -> None:
-        """Wait for one of the server's concurrent-stream slots."""
+    def _acquire_slot(self, timeout: float | None) -> None:
+        """Wait for one of the server's concurrent-stream slots (a pool wait of sorts:
+        for other requests to finish)."""
         with self._lock:
             if self._take_slot():
                 return
@@ -255,8 +256,7 @@ class HTTP2Connection(H2Receiver, httpcore.ConnectionInterface):
             self._slot_waiters.append(slot)
         try:
             while True:
-                # Waiting for other requests to finish: a pool wait of sorts.
-                woken = self._io.wait(slot.waiter, limited(None, PoolPhase))
+                woken = self._io.wait(slot.waiter, limited(timeout, PoolPhase))
                 with self._lock:
                     if slot.granted:
                         return
