@@ -167,11 +167,13 @@ class Request:
             # A user-set Content-Length wins over chunked framing.
             if key == "Transfer-Encoding" and "Content-Length" in headers:
                 continue
-            headers.setdefault(key, value)
+            # (headers.setdefault(), without its KeyError for the usual missing header)
+            if key not in headers:
+                headers[key] = value
 
-        auto: list[tuple[bytes, bytes]] = []
+        auto: list[tuple[bytes, bytes, bytes]] = []
         if "Host" not in headers and self.url.host:
-            auto.append((b"Host", self.url.netloc))
+            auto.append((b"Host", b"host", self.url.netloc))
         if (
             self.method in _METHODS_WITH_BODY
             and "Content-Length" not in headers
@@ -179,12 +181,11 @@ class Request:
         ):
             # RFC 9110 section 8.6: a user agent should send Content-Length: 0 for a
             # body-bearing method with no body.
-            auto.append((b"Content-Length", b"0"))
+            auto.append((b"Content-Length", b"content-length", b"0"))
         if auto:
-            merged = Headers._from_trusted(auto)
-            merged._list.extend(headers._list)
-            merged._encoding = None  # (as httpx, which rebuilds them from .raw)
-            self.headers = merged
+            # Put first, in the headers we own (built in __init__): no new Headers.
+            headers._list[:0] = auto
+            headers._encoding = None  # (as httpx, which rebuilds them from .raw)
 
     @property
     def content(self) -> bytes:

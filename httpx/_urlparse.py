@@ -29,7 +29,7 @@ from urllib.parse import unquote as stdlib_unquote
 from urllib.parse import urljoin
 
 from ._exceptions import InvalidURL
-from ._urlhost import decode_host, encode_host, percent_encode, percent_encoder
+from ._urlhost import VALID_IPV4, decode_host, encode_host, percent_encode, percent_encoder
 
 __all__ = [
     "DEFAULT_PORTS",
@@ -339,8 +339,8 @@ def _parse_common_url(url: str) -> ParseResult | None:
     if match is None:
         return None
     scheme, host, port_text, path, query, fragment = match.groups()
-    if host[-1].isdigit() and _DOTTED_QUAD.fullmatch(host):
-        return None  # An IPv4 address to validate.
+    if host[-1].isdigit() and VALID_IPV4.fullmatch(host) is None and _DOTTED_QUAD.fullmatch(host):
+        return None  # An invalid IPv4 address: the general path says why.
     if path is None:
         path = ""
     elif "/." in path:
