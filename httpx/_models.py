@@ -60,6 +60,16 @@ _STATUS_KINDS = {
     4: "Client error",
     5: "Server error",
 }
+# The redirects we follow (RFC 9110 section 15.4), as plain ints: checked per response.
+_REDIRECT_STATUSES = frozenset(
+    {
+        codes.MOVED_PERMANENTLY.value,
+        codes.FOUND.value,
+        codes.SEE_OTHER.value,
+        codes.TEMPORARY_REDIRECT.value,
+        codes.PERMANENT_REDIRECT.value,
+    }
+)
 _COMMON_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
@@ -271,6 +281,9 @@ class Response:
         default_encoding: As given, or the client's `default_encoding`.
     """
 
+    # Built when the body is first read (a class default: no hasattr() per response).
+    _decoder: ContentDecoder | None = None
+
     def __init__(
         self,
         status_code: int,
@@ -389,17 +402,7 @@ class Response:
     @property
     def has_redirect_location(self) -> bool:
         """A redirect status that we know how to follow, with a Location to follow."""
-        return (
-            self.status_code
-            in (
-                codes.MOVED_PERMANENTLY,
-                codes.FOUND,
-                codes.SEE_OTHER,
-                codes.TEMPORARY_REDIRECT,
-                codes.PERMANENT_REDIRECT,
-            )
-            and "Location" in self.headers
-        )
+        return self.status_code in _REDIRECT_STATUSES and "Location" in self.headers
 
     def raise_for_status(self) -> Response:
         """Raise `HTTPStatusError` unless the status is 2xx; return the response."""
@@ -509,16 +512,18 @@ class Response:
     # --- decoding helpers -----------------------------------------------------------
 
     def _content_decoder(self) -> ContentDecoder:
-        if not hasattr(self, "_decoder"):
+        decoder = self._decoder
+        if decoder is None:
             encodings = self.headers.get_list("content-encoding", split_commas=True)
             limit = None
             if self._request is not None:
                 limit = self._request.extensions.get(MAX_DECODED_SIZE_EXTENSION)
             if encodings or limit is not None:
-                self._decoder = build_decoder(encodings, max_decoded_size=limit)
+                decoder = build_decoder(encodings, max_decoded_size=limit)
             else:
-                self._decoder = IdentityDecoder()
-        return self._decoder
+                decoder = IdentityDecoder()
+            self._decoder = decoder
+        return decoder
 
     # --- sync streaming -------------------------------------------------------------
 
