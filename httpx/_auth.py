@@ -547,6 +547,8 @@ def build_auth(auth: AuthTypes | None) -> Auth | None:
 
 def auth_from_url(url: URL) -> Auth | None:
     """Basic auth from credentials embedded in a URL (``https://user:pass@host/``)."""
+    if not url._uri_reference.userinfo:
+        return None  # (the usual URL: no need to decode a username and a password)
     username, password = url.username, url.password
     if username or password:
         return BasicAuth(username=username, password=password)

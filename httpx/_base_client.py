@@ -33,6 +33,7 @@ from ._types import (
     RequestFiles,
     TimeoutTypes,
 )
+from ._urlparse import join_relative
 from ._urls import URL, QueryParams
 from ._utils import URLPattern, get_environment_proxies
 
@@ -270,6 +271,9 @@ class BaseClient:
         """Merge a URL argument together with any 'base_url' on the client."""
         merge_url = URL(url)
         if merge_url.is_relative_url:
+            joined = join_relative(self.base_url._uri_reference, merge_url._uri_reference)
+            if joined is not None:
+                return URL._from_parsed(joined)
             # Join by path concatenation, not RFC 3986 resolution, so that
             # base_url="https://api/v1" and url="/users" give "https://api/v1/users".
             merge_raw_path = self.base_url.raw_path + merge_url.raw_path.lstrip(b"/")

@@ -18,11 +18,10 @@ from http.client import HTTPResponse
 from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 
 from ._exceptions import CookieConflict
-from ._headers import UNSENDABLE_IN_TEXT_VALUE
+from ._headers import UNSENDABLE_IN_TEXT_VALUE, Headers
 from ._types import CookieTypes
 
 if typing.TYPE_CHECKING:  # pragma: no cover
-    from ._headers import Headers
     from ._models import Request, Response
 
 __all__ = ["Cookies"]
@@ -118,6 +117,15 @@ class _CookiePolicy(DefaultCookiePolicy):
         return bool(cookie.domain.lstrip(".").strip("[]") == host)
 
 
+def _sets_cookies(headers: Headers) -> bool:
+    """Whether `headers` has a Set-Cookie or Set-Cookie2 field (compared as the
+    lower-cased raw names that `Headers` keeps)."""
+    for _, name, _ in headers._list:
+        if name == b"set-cookie" or name == b"set-cookie2":
+            return True
+    return False
+
+
 def _new_jar() -> CookieJar:
     return CookieJar(policy=_CookiePolicy())
 
@@ -152,10 +160,15 @@ class Cookies(typing.MutableMapping[str, str]):
     def extract_cookies(self, response: Response) -> None:
         """Store the cookies that `response` sets (Set-Cookie), for its request's URL."""
         headers = response.headers
+        if type(headers) is Headers and not _sets_cookies(headers):
+            # Most responses set no cookie: one pass over the names, and no adapters.
+            # (The headers' encoding is still worked out here, as httpx does.)
+            headers.encoding  # noqa: B018
+            return
         set_cookie = headers.get_list("set-cookie")
         set_cookie2 = headers.get_list("set-cookie2")
         if not set_cookie and not set_cookie2:
-            return  # Most responses set no cookie: skip building the urllib adapters.
+            return
         urllib_response = _UrllibResponse({"set-cookie": set_cookie, "set-cookie2": set_cookie2})
         urllib_request = _UrllibRequest(response.request)
         # The jar only calls .info().get_all(...) on the response; see _UrllibResponse.

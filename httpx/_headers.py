@@ -91,8 +91,12 @@ def _encode_text_value(value: str) -> bytes:
 
 
 def _pick_encoding(items: list[tuple[bytes, bytes, bytes]]) -> str:
-    # The common case first, without decoding: every byte is ASCII.
-    if all(raw_key.isascii() and value.isascii() for raw_key, _, value in items):
+    # The common case first, without decoding: every byte is ASCII. (A plain loop, not
+    # all() over a generator: this runs for the headers of every request and response.)
+    for raw_key, _, value in items:
+        if not (raw_key.isascii() and value.isascii()):
+            break
+    else:
         return "ascii"
     for encoding in ("utf-8",):
         try:
@@ -197,17 +201,26 @@ class Headers(typing.MutableMapping[str, str]):
 
     def get(self, key: str, default: typing.Any = None) -> typing.Any:
         """The value of a header (repeated headers joined with ", "), or `default`."""
-        try:
-            return self[key]
-        except KeyError:
+        if type(self) is not Headers:  # (a subclass may have its own __getitem__)
+            try:
+                return self[key]
+            except KeyError:
+                return default
+        # What `self[key]` does, without raising and catching KeyError for a missing
+        # header (the usual outcome of the lookups made for every request).
+        encoding = self._encoding or self.encoding
+        lookup = key.lower().encode(encoding)
+        values = [value.decode(encoding) for _, k, value in self._list if k == lookup]
+        if not values:
             return default
+        return values[0] if len(values) == 1 else ", ".join(values)
 
     def get_list(self, key: str, split_commas: bool = False) -> list[str]:
         """All values of a header, optionally splitting comma-separated lists."""
-        lookup = key.lower().encode(self.encoding)
-        encoding = self.encoding
+        encoding = self._encoding or self.encoding
+        lookup = key.lower().encode(encoding)
         values = [value.decode(encoding) for _, k, value in self._list if k == lookup]
-        if not split_commas:
+        if not split_commas or not values:
             return values
         return [item.strip() for value in values for item in value.split(",")]
 
@@ -224,12 +237,12 @@ class Headers(typing.MutableMapping[str, str]):
         return Headers(self, encoding=self.encoding)
 
     def __getitem__(self, key: str) -> str:
-        lookup = key.lower().encode(self.encoding)
-        encoding = typing.cast(str, self._encoding)  # (set by the line above)
+        encoding = self._encoding or self.encoding
+        lookup = key.lower().encode(encoding)
         values = [value.decode(encoding) for _, k, value in self._list if k == lookup]
         if not values:
             raise KeyError(key)
-        return ", ".join(values)
+        return values[0] if len(values) == 1 else ", ".join(values)
 
     def __setitem__(self, key: str, value: str) -> None:
         """Set a header, replacing any existing values, in place of the first of them."""
@@ -259,7 +272,7 @@ class Headers(typing.MutableMapping[str, str]):
         self._list = kept
 
     def __contains__(self, key: typing.Any) -> bool:
-        lookup = key.lower().encode(self.encoding)
+        lookup = key.lower().encode(self._encoding or self.encoding)
         for _, k, _ in self._list:
             if k == lookup:
                 return True

@@ -60,6 +60,16 @@ _STATUS_KINDS = {
     4: "Client error",
     5: "Server error",
 }
+# The redirects we follow (RFC 9110 section 15.4), as plain ints: checked per response.
+_REDIRECT_STATUSES = frozenset(
+    {
+        codes.MOVED_PERMANENTLY.value,
+        codes.FOUND.value,
+        codes.SEE_OTHER.value,
+        codes.TEMPORARY_REDIRECT.value,
+        codes.PERMANENT_REDIRECT.value,
+    }
+)
 _COMMON_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
@@ -167,11 +177,13 @@ class Request:
             # A user-set Content-Length wins over chunked framing.
             if key == "Transfer-Encoding" and "Content-Length" in headers:
                 continue
-            headers.setdefault(key, value)
+            # (headers.setdefault(), without its KeyError for the usual missing header)
+            if key not in headers:
+                headers[key] = value
 
-        auto: list[tuple[bytes, bytes]] = []
+        auto: list[tuple[bytes, bytes, bytes]] = []
         if "Host" not in headers and self.url.host:
-            auto.append((b"Host", self.url.netloc))
+            auto.append((b"Host", b"host", self.url.netloc))
         if (
             self.method in _METHODS_WITH_BODY
             and "Content-Length" not in headers
@@ -179,12 +191,11 @@ class Request:
         ):
             # RFC 9110 section 8.6: a user agent should send Content-Length: 0 for a
             # body-bearing method with no body.
-            auto.append((b"Content-Length", b"0"))
+            auto.append((b"Content-Length", b"content-length", b"0"))
         if auto:
-            merged = Headers._from_trusted(auto)
-            merged._list.extend(headers._list)
-            merged._encoding = None  # (as httpx, which rebuilds them from .raw)
-            self.headers = merged
+            # Put first, in the headers we own (built in __init__): no new Headers.
+            headers._list[:0] = auto
+            headers._encoding = None  # (as httpx, which rebuilds them from .raw)
 
     @property
     def content(self) -> bytes:
@@ -269,6 +280,9 @@ class Response:
         is_stream_consumed: Whether the body has been streamed.
         default_encoding: As given, or the client's `default_encoding`.
     """
+
+    # Built when the body is first read (a class default: no hasattr() per response).
+    _decoder: ContentDecoder | None = None
 
     def __init__(
         self,
@@ -388,17 +402,7 @@ class Response:
     @property
     def has_redirect_location(self) -> bool:
         """A redirect status that we know how to follow, with a Location to follow."""
-        return (
-            self.status_code
-            in (
-                codes.MOVED_PERMANENTLY,
-                codes.FOUND,
-                codes.SEE_OTHER,
-                codes.TEMPORARY_REDIRECT,
-                codes.PERMANENT_REDIRECT,
-            )
-            and "Location" in self.headers
-        )
+        return self.status_code in _REDIRECT_STATUSES and "Location" in self.headers
 
     def raise_for_status(self) -> Response:
         """Raise `HTTPStatusError` unless the status is 2xx; return the response."""
@@ -508,16 +512,18 @@ class Response:
     # --- decoding helpers -----------------------------------------------------------
 
     def _content_decoder(self) -> ContentDecoder:
-        if not hasattr(self, "_decoder"):
+        decoder = self._decoder
+        if decoder is None:
             encodings = self.headers.get_list("content-encoding", split_commas=True)
             limit = None
             if self._request is not None:
                 limit = self._request.extensions.get(MAX_DECODED_SIZE_EXTENSION)
             if encodings or limit is not None:
-                self._decoder = build_decoder(encodings, max_decoded_size=limit)
+                decoder = build_decoder(encodings, max_decoded_size=limit)
             else:
-                self._decoder = IdentityDecoder()
-        return self._decoder
+                decoder = IdentityDecoder()
+            self._decoder = decoder
+        return decoder
 
     # --- sync streaming -------------------------------------------------------------
 

@@ -23,13 +23,14 @@ back as httpx would print it) sees the same strings.
 
 from __future__ import annotations
 
+import functools
 import re
 import typing
 from urllib.parse import unquote as stdlib_unquote
 from urllib.parse import urljoin
 
 from ._exceptions import InvalidURL
-from ._urlhost import decode_host, encode_host, percent_encode, percent_encoder
+from ._urlhost import VALID_IPV4, decode_host, encode_host, percent_encode, percent_encoder
 
 __all__ = [
     "DEFAULT_PORTS",
@@ -37,6 +38,7 @@ __all__ = [
     "ParseResult",
     "decode_host",
     "join",
+    "join_relative",
     "unquote",
     "urlparse",
 ]
@@ -130,6 +132,18 @@ class ParseResult:
         """This URL with some components replaced (the keyword arguments of `urlparse`)."""
         if not kwargs:
             return self
+        if len(kwargs) == 1 and "query" in kwargs and _renormalizes_to_itself(self):
+            # Only the query changes (`params=`, for every request that has some): the
+            # other components stay as they are, and only the new query is checked.
+            query = kwargs["query"]
+            if query is not None:
+                _check_text(query, "query")
+                if _COMPONENTS["query"].fullmatch(query) is None:
+                    raise InvalidURL("Invalid URL component 'query'")
+                query = percent_encode(query, QUERY_ENCODER)
+            return ParseResult(
+                self.scheme, self.userinfo, self.host, self.port, self.path, query, self.fragment
+            )
         components: dict[str, str | None] = {
             "scheme": self.scheme,
             "authority": self.authority,
@@ -212,6 +226,24 @@ def urlparse(url: str = "", **kwargs: typing.Any) -> ParseResult:
     ``query``, ``fragment``, ``username``, ``password``, ``userinfo``, ``netloc``,
     ``raw_path``) with str values, plus ``authority``.
     """
+    if not kwargs and len(url) <= _CACHED_URL_LENGTH:
+        return _parse_cached(url)
+    return _parse(url, kwargs)
+
+
+# A client asks for the same few URLs again and again, and a ParseResult is never changed
+# once built: each URL string is parsed once (as the standard library caches its
+# `urllib.parse.urlsplit`). Only short URLs are kept, so the cache stays small; a URL
+# that does not parse raises each time (exceptions are not cached).
+_CACHED_URL_LENGTH = 2048
+
+
+@functools.lru_cache(maxsize=512)
+def _parse_cached(url: str) -> ParseResult:
+    return _parse(url, {})
+
+
+def _parse(url: str, kwargs: dict[str, typing.Any]) -> ParseResult:
     if not kwargs and len(url) <= MAX_URL_LENGTH:
         common = _parse_common_url(url)
         if common is not None:
@@ -282,6 +314,52 @@ def _normalize_port(port: str | None, scheme: str) -> int | None:
     return None if value == DEFAULT_PORTS.get(scheme) else value
 
 
+def _renormalizes_to_itself(parsed: ParseResult) -> bool:
+    """Whether parsing `parsed`'s components again (what `copy_with` does) would give them
+    back unchanged, so that a fast path may keep them without parsing them again.
+
+    It does for every ParseResult (each component is already normalised) except: a
+    default port kept because the scheme was written in capitals ("HTTPS://a:443", which
+    loses its port once the scheme reads "https"); an IPv6 host, whose zone ID may hold
+    what an authority cannot; a host with percent-escapes (lower-cased again: "a%5Eb"
+    becomes "a%5eb", as in httpx); and components near the length limit
+    (percent-encoding may have taken them past it).
+    """
+    port = parsed.port
+    host = parsed.host
+    return (
+        (port is None or port != DEFAULT_PORTS.get(parsed.scheme))
+        and ":" not in host
+        and "%" not in host
+        and len(parsed.userinfo) + len(parsed.host) + len(parsed.path) + len(parsed.fragment or "")
+        < MAX_URL_LENGTH - 16
+    )
+
+
+def join_relative(base: ParseResult, reference: ParseResult) -> ParseResult | None:
+    """What `Client(base_url=...)` makes of a relative URL, the common way: `base` with
+    the reference's path (leading "/" dropped) appended to its path, and the reference's
+    query. The same as setting that ``raw_path`` on `base` and parsing again, which the
+    client does when this gives None: for a base with a query or fragment, a reference
+    with a fragment, or a joined path with dot-segments to remove.
+    """
+    if (
+        not (base.scheme and base.host)
+        or base.query is not None
+        or base.fragment is not None
+        or reference.fragment is not None
+        or not _renormalizes_to_itself(base)
+    ):
+        return None
+    # (Both paths are percent-encoded already; an absolute URL's path starts with "/".)
+    path = (base.path or "/") + reference.path.lstrip("/")
+    if "/." in path or len(path) >= MAX_URL_LENGTH:
+        return None
+    return ParseResult(
+        base.scheme, base.userinfo, base.host, base.port, path, reference.query, None
+    )
+
+
 def remove_dot_segments(path: str) -> str:
     """Drop "." segments and resolve ".." ones (RFC 3986 section 5.2.4), as httpx does.
 
@@ -339,8 +417,8 @@ def _parse_common_url(url: str) -> ParseResult | None:
     if match is None:
         return None
     scheme, host, port_text, path, query, fragment = match.groups()
-    if host[-1].isdigit() and _DOTTED_QUAD.fullmatch(host):
-        return None  # An IPv4 address to validate.
+    if host[-1].isdigit() and VALID_IPV4.fullmatch(host) is None and _DOTTED_QUAD.fullmatch(host):
+        return None  # An invalid IPv4 address: the general path says why.
     if path is None:
         path = ""
     elif "/." in path:

@@ -101,6 +101,10 @@ class URL:
     _uri_reference: ParseResult
 
     def __init__(self, url: URL | str = "", **kwargs: typing.Any) -> None:
+        if not kwargs and type(url) is str:
+            # The usual call, URL("https://..."): straight to the parser.
+            self._uri_reference = urlparse(url)
+            return
         components = _url_components(kwargs) if kwargs else {}
         if isinstance(url, str):
             self._uri_reference = urlparse(url, **components)
