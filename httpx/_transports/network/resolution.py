@@ -22,18 +22,16 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import httpcore
 
+from ..._types import ResolverTypes, ResolveTypes
 from ..._urls import URL
 
 __all__ = ["Resolution", "ResolveTypes", "ResolverTypes", "addresses_from"]
 
 Address = tuple[socket.AddressFamily, str]  # as route.Address: (family, IP address)
-ResolveTypes = Mapping[str, "str | Iterable[str]"]
-ResolverTypes = Callable[[str, int], typing.Any]
 
 
 def _address(value: object, where: str) -> str:
