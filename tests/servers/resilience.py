@@ -76,11 +76,13 @@ class RetryServer(StreamServer):
         super().__init__()
         self._hits: collections.Counter[str] = collections.Counter()
         self.methods: list[str] = []
+        self.peers: list[str] = []  # the client address of each connection
 
     def hits(self, key: str) -> int:
         return self._hits[key]
 
     async def handle(self, reader: asyncio.StreamReader, writer: Writer) -> None:
+        self.peers.append(writer.get_extra_info("peername")[0])
         while True:
             request = await read_request(reader)
             if request is None:
