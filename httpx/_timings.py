@@ -42,6 +42,7 @@ class Timings(Mapping[str, float]):
     __slots__ = (
         "_body_done",
         "_head_at",
+        "_reading",
         "_sent_at",
         "_started",
         "body",
@@ -64,6 +65,7 @@ class Timings(Mapping[str, float]):
     def __init__(self, started: float | None = None) -> None:
         self._started = time.perf_counter() if started is None else started
         self._sent_at: float | None = None
+        self._reading = False  # the request is out: later writes are not part of it
         self._head_at: float | None = None
         self._body_done = False
         self.pool = self.dns = self.connect = self.tls = 0.0
@@ -99,9 +101,22 @@ class Timings(Mapping[str, float]):
         setattr(self, phase, getattr(self, phase) + max(0.0, seconds))
 
     def mark_sent(self) -> None:
-        """A piece of the request was written (the last mark is when it was all sent)."""
-        if self._head_at is None:
+        """A piece of the request was written: the last one before the response is read
+        marks when it was all sent (an HTTP/2 connection's acknowledgements, written
+        while reading, do not count)."""
+        if not self._reading:
             self._sent_at = time.perf_counter()
+
+    def mark_read(self) -> None:
+        """The connection reads (for the response, once something was written)."""
+        if self._sent_at is not None:
+            self._reading = True
+
+    def connected(self) -> None:
+        """The connect step is done: what it wrote and read (a proxy's CONNECT) is not
+        the request's."""
+        self._sent_at = None
+        self._reading = False
 
     def mark_head(self) -> None:
         """The response head has arrived: `send` and `ttfb` are known from here."""
@@ -124,6 +139,13 @@ class Timings(Mapping[str, float]):
 current_timings: contextvars.ContextVar[Timings | None] = contextvars.ContextVar(
     "httpx_current_timings", default=None
 )
+
+
+def record_connected() -> None:
+    """The connect step finished for the current request, if it has timings."""
+    timings = current_timings.get()
+    if timings is not None:
+        timings.connected()
 
 
 def record(phase: str, started: float) -> None:

@@ -124,3 +124,17 @@ async def test_pool_wait_and_pool_status_async(server: UvicornServer) -> None:
                 await held.aclose()
         assert check_consistent(waited[0]).pool > 0
         assert client.pool_status() == {origin: httpx.PoolStatus(1, 0, 0)}
+
+
+def test_timings_through_a_proxy_tunnel(
+    mode: str, http_proxy: typing.Any, tls_server: HypercornServer, ca_cert_pem_file: str
+) -> None:
+    context = ssl.create_default_context(cafile=ca_cert_pem_file)
+
+    async def scenario(client: typing.Any) -> None:
+        response = await client.get(tls_server.url)
+        timings = check_consistent(response)
+        # The CONNECT exchange counts as connecting, not as sending the request.
+        assert timings.connect > 0 and timings.tls > 0 and timings.ttfb > 0
+
+    harness.run(mode, scenario, verify=context, proxy=http_proxy.url)

@@ -32,7 +32,7 @@ import typing
 import httpcore
 
 from ..._config import transport_ssl_context
-from ..._timings import record
+from ..._timings import record, record_connected
 from .._httpcore_seam import async_patched_backend
 from ..http11 import AsyncHTTP11Connection, ResponseParser
 from .async_deadline import AsyncDeadlineBackend
@@ -91,7 +91,9 @@ class AsyncConnector:
         delays = backoff_delays()
         while True:
             try:
-                return await self._connect_once(origin, request, timeout)
+                stream = await self._connect_once(origin, request, timeout)
+                record_connected()
+                return stream
             except (httpcore.ConnectError, httpcore.ConnectTimeout):
                 if retries_left <= 0:
                     raise

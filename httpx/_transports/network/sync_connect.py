@@ -33,7 +33,7 @@ import typing
 import httpcore
 
 from ..._config import transport_ssl_context
-from ..._timings import record
+from ..._timings import record, record_connected
 from .._httpcore_seam import sync_patched_backend
 from ..http11 import HTTP11Connection, ResponseParser
 from .route import (
@@ -92,7 +92,9 @@ class Connector:
         delays = backoff_delays()
         while True:
             try:
-                return self._connect_once(origin, request, timeout)
+                stream = self._connect_once(origin, request, timeout)
+                record_connected()
+                return stream
             except (httpcore.ConnectError, httpcore.ConnectTimeout):
                 if retries_left <= 0:
                     raise

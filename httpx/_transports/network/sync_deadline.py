@@ -9,7 +9,8 @@ shortening every timeout to the time the request has left, the wrappers:
   backend underneath;
 * on the async side only, leave the stream of an HTTP/2 connection unlimited
   (`SharedStream`), since its requests share it;
-* mark, in the current request's `Timings`, when its request was written;
+* mark, in the current request's `Timings`, when its request was written and the
+  response read;
 * open connections through a test's patch of httpcore's backend classes, when there is
   one (respx patches ``connect_tcp`` to make passed-through requests fail; see
   _httpcore_seam.py): for the connect step, and for httpcore's own connections when a
@@ -44,6 +45,9 @@ class DeadlineStream(httpcore.NetworkStream):
         pass_through_extras(self, stream)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        timings = current_timings.get()
+        if timings is not None:
+            timings.mark_read()
         return self._stream.read(max_bytes, limit_timeout(timeout, ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
@@ -87,6 +91,9 @@ class SharedStream(httpcore.NetworkStream):
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         enter_phase(ReadTimeout)
+        timings = current_timings.get()
+        if timings is not None:
+            timings.mark_read()
         return self._stream.read(max_bytes, timeout)
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
