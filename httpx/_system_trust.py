@@ -54,7 +54,7 @@ def system_trust_store() -> ssl.SSLContext:
 
 
 def trust_store_from_env() -> str | None:
-    """"system" when ``HTTPX_TRUST_STORE`` asks for the system trust store, else None.
+    """The store ``HTTPX_TRUST_STORE`` asks for: "system", or None for the default.
 
     Read when a client's TLS context is built (with `trust_env` and the default
     ``verify=True`` only); a value other than "system", "certifi" or empty is refused

@@ -74,7 +74,9 @@ def test_resolve_entries() -> None:
             parse_resolve_entry(bad)
     message = run_failing("http://a/", "--resolve", "a:80:nowhere", exit_code=2)
     assert "--resolve" in message and "IP address" in message
-    message = run_failing("/", "--app", "examples.hello_app:app", "--resolve", "a:80:::1", exit_code=2)
+    message = run_failing(
+        "/", "--app", "examples.hello_app:app", "--resolve", "a:80:::1", exit_code=2
+    )
     assert "--resolve cannot be combined with --app" in message
 
 

@@ -61,9 +61,7 @@ def test_resolve_sends_a_made_up_host_to_a_local_server(mode: str, server: Uvico
     harness.run(mode, scenario, resolve={MADE_UP: "127.0.0.1"})
 
 
-def test_resolve_keys_with_a_port_and_lists_of_addresses(
-    mode: str, server: UvicornServer
-) -> None:
+def test_resolve_keys_with_a_port_and_lists_of_addresses(mode: str, server: UvicornServer) -> None:
     async def scenario(client: typing.Any) -> None:
         response = await client.get(f"http://{MADE_UP.upper()}:{server.port}/")
         assert response.status_code == 200
@@ -185,9 +183,7 @@ def test_happy_eyeballs_falls_back_from_an_address_that_blackholes(
         pytest.skip("127.0.0.2 is not usable here")
     try:
         resolve = {MADE_UP: [Blackhole.HOST, "127.0.0.1"]}
-        transport = harness.transport_class(mode)(
-            resolve=resolve, happy_eyeballs_delay=delay
-        )
+        transport = harness.transport_class(mode)(resolve=resolve, happy_eyeballs_delay=delay)
 
         async def scenario(client: typing.Any) -> None:
             response = await client.get(f"http://{MADE_UP}:{server.port}/")
@@ -200,9 +196,7 @@ def test_happy_eyeballs_falls_back_from_an_address_that_blackholes(
             with pytest.raises(httpx.ConnectTimeout):
                 await client.get(f"http://{MADE_UP}:{server.port}/")
 
-        harness.run(
-            mode, alone, resolve={MADE_UP: Blackhole.HOST}, timeout=httpx.Timeout(0.3)
-        )
+        harness.run(mode, alone, resolve={MADE_UP: Blackhole.HOST}, timeout=httpx.Timeout(0.3))
     finally:
         blackhole.close()
 
@@ -212,9 +206,7 @@ def test_local_address_and_socket_options_apply_to_proxied_connections(
 ) -> None:
     # The RetryServer answers the proxy's absolute-form requests itself, and records
     # where they came from.
-    transport = harness.transport_class(mode)(
-        proxy=peer_server.url, local_address="127.0.0.3"
-    )
+    transport = harness.transport_class(mode)(proxy=peer_server.url, local_address="127.0.0.3")
 
     async def scenario(client: typing.Any) -> None:
         response = await client.get("http://origin.test/flaky/proxied")

@@ -94,7 +94,10 @@ def test_counts_as_urllib3_reads_them() -> None:
     request = httpx.Request("GET", "http://a/")
     assert _retry.plan_after_error(httpx.Retry(read=False), request, httpx.ReadError("x")) is None
     assert _retry.plan_after_error(httpx.Retry(False), request, httpx.ConnectError("x")) is None
-    assert _retry.plan_after_error(httpx.Retry(connect=False), request, httpx.ConnectError("x")) is None
+    assert (
+        _retry.plan_after_error(httpx.Retry(connect=False), request, httpx.ConnectError("x"))
+        is None
+    )
 
 
 def test_bad_settings_are_refused_clearly() -> None:

@@ -125,9 +125,7 @@ def test_http2_a_connection_dropped_without_goaway(mode: str) -> None:
 
         async def scenario(client: typing.Any) -> None:
             for index in range(1, 4):
-                response = await client.get(
-                    server.url, extensions={"trace": tracer(mode, events)}
-                )
+                response = await client.get(server.url, extensions={"trace": tracer(mode, events)})
                 assert response.http_version == "HTTP/2"
                 assert response.text == f"ok {index}"
 
