@@ -21,7 +21,8 @@ without a retry policy, under these conditions (`should_retry_stale`):
 * the request has not been retried this way already.
 
 The retry goes to a new connection (see state.py's `fresh`), never to another idle
-one, which may well have been closed too. It is reported to the ``trace`` extension as
+one, which may well have been closed too (HTTP/2 requests retried together share the
+first new connection). It is reported to the ``trace`` extension as
 "connection.retry_stale" and logged on the "httpcore.connection" logger.
 
 No I/O here.

@@ -64,7 +64,7 @@ class Waiting(Protocol[C]):
 
     connection: C | None
     origin: httpcore.Origin
-    # Only a connection made for it will do (a retry after a stale connection).
+    # Not a connection that sat idle (a retry after a stale connection).
     fresh: bool
 
     def assign(self, connection: C) -> None: ...
@@ -296,13 +296,15 @@ class PoolState(Generic[C, R]):
     def _find_connection(
         self, entry: _OriginEntry[C, R], closing: list[C], fresh: bool = False
     ) -> C | None:
-        """A connection for a request to `entry`'s origin (a new one if `fresh`), or
-        None if it must wait."""
-        connection = None
-        if not fresh:
-            connection = self._take_shared(entry)
-            if connection is None:
-                connection = self._take_idle(entry, closing)
+        """A connection for a request to `entry`'s origin, or None if it must wait.
+
+        `fresh`: not one that sat idle (a retry after a stale connection, which others
+        idle as long may share). A multiplexed one is busy, so not idle: HTTP/2 requests
+        retried together share the first new connection rather than each making one.
+        """
+        connection = self._take_shared(entry)
+        if connection is None and not fresh:
+            connection = self._take_idle(entry, closing)
         if connection is None:
             if len(self.connections) >= self._max_connections:
                 if not self._idle_since:
@@ -344,13 +346,9 @@ class PoolState(Generic[C, R]):
         return None
 
     def _drain_onto(self, entry: _OriginEntry[C, R], connection: C) -> None:
-        """Give a newly seen multiplexing connection the requests queued for its origin
-        (but those waiting for a new connection)."""
-        for pool_request in list(entry.waiting):
-            if not connection.is_available():
-                break
-            if pool_request.fresh:
-                continue
+        """Give a newly seen multiplexing connection the requests queued for its origin."""
+        while entry.waiting and connection.is_available():
+            pool_request = next(iter(entry.waiting))
             del entry.waiting[pool_request]
             del self._waiting[pool_request]
             self._bind(pool_request, connection, entry)
