@@ -86,7 +86,9 @@ class Client(BaseClient):
         headers: Headers sent with every request (merged over the defaults).
         cookies: Cookies sent with every request; server cookies are added as they come.
         verify: TLS verification: `True` (certifi's CAs, or `SSL_CERT_FILE` /
-            `SSL_CERT_DIR`), `False`, or an `ssl.SSLContext` (a CA path is deprecated).
+            `SSL_CERT_DIR`, or the system store with `HTTPX_TRUST_STORE=system`),
+            `False`, or an `ssl.SSLContext` such as `httpx.system_trust_store()` (a CA
+            path is deprecated).
         cert: A client certificate (deprecated: load it into an `ssl.SSLContext`).
         trust_env: Read proxies, CA locations and `SSLKEYLOGFILE` from the environment.
         http1: Offer HTTP/1.1.

@@ -244,7 +244,19 @@ class Retry:
 
     def new(self, **changes: typing.Any) -> Retry:
         """A copy with some settings changed."""
-        settings: dict[str, typing.Any] = {
+        settings = self._settings()
+        unknown = set(changes) - set(settings)
+        if unknown:
+            raise TypeError(f"Retry has no setting {sorted(unknown)[0]!r}")
+        settings.update(changes)
+        return Retry(**settings)
+
+    def __reduce__(self) -> tuple[typing.Any, ...]:
+        # Immutable slots: pickle and copy rebuild it through the constructor.
+        return (_rebuild, (self._settings(),))
+
+    def _settings(self) -> dict[str, typing.Any]:
+        return {
             "total": self.total,
             "connect": self.connect,
             "read": self.read,
@@ -258,11 +270,6 @@ class Retry:
             "respect_retry_after_header": self.respect_retry_after_header,
             "history": self.history,
         }
-        unknown = set(changes) - set(settings)
-        if unknown:
-            raise TypeError(f"Retry has no setting {sorted(unknown)[0]!r}")
-        settings.update(changes)
-        return Retry(**settings)
 
     # --- urllib3's questions ---------------------------------------------------------
 
@@ -352,6 +359,10 @@ class Retry:
             f"Retry(total={self.total}, connect={self.connect}, read={self.read}, "
             f"status={self.status})"
         )
+
+
+def _rebuild(settings: dict[str, typing.Any]) -> Retry:
+    return Retry(**settings)
 
 
 _COMPARED = (

@@ -8,9 +8,11 @@ backoff bounds and the Retry-After waits are checked exactly, and no test takes 
 
 from __future__ import annotations
 
+import copy
 import email.utils
 import io
 import logging
+import pickle
 import typing
 import uuid
 from collections.abc import Iterator
@@ -82,6 +84,17 @@ def test_retry_is_an_immutable_value_and_increment_makes_a_new_one() -> None:
     assert after.new(total=9).total == 9 and after.new(total=9).history == after.history
     assert retry == httpx.Retry(total=3, connect=1, status_forcelist=[503])
     assert retry != after
+
+
+def test_retry_copies_and_pickles() -> None:
+    retry = httpx.Retry(total=3, status_forcelist=[503]).increment(
+        "GET", "http://a/", error=httpx.ConnectError("refused")
+    )
+    assert copy.copy(retry) == retry
+    assert copy.deepcopy(retry).total == 2
+    restored = pickle.loads(pickle.dumps(retry))
+    assert (restored.total, restored.status_forcelist) == (2, frozenset({503}))
+    assert len(restored.history) == 1
 
 
 def test_counts_as_urllib3_reads_them() -> None:
