@@ -122,11 +122,25 @@ class Timings(Mapping[str, float]):
         """The response head has arrived: `send` and `ttfb` are known from here."""
         now = time.perf_counter()
         self._head_at = now
+        self._fit(now - self._started)
         ready = self._started + self.pool + self.dns + self.connect + self.tls
         sent = self._sent_at if self._sent_at is not None else ready
         sent = min(max(sent, ready), now)
         self.send = max(0.0, sent - ready)
         self.ttfb = now - sent
+
+    def _fit(self, elapsed: float) -> None:
+        # The recorded phases follow each other, so they fit in the time since the
+        # start; should they not (a clock's rounding), the latest give way, so that
+        # the phases never add up to more than the exchange took.
+        excess = self.pool + self.dns + self.connect + self.tls - elapsed
+        for phase in ("tls", "connect", "dns", "pool"):
+            if excess <= 0:
+                return
+            value = getattr(self, phase)
+            cut = min(value, excess)
+            setattr(self, phase, value - cut)
+            excess -= cut
 
     def mark_body_done(self) -> None:
         """The body was read to its end, or the response closed: `body` is known."""

@@ -30,7 +30,8 @@ def check_consistent(response: typing.Any) -> httpx.Timings:
     assert dict(timings) == {phase: getattr(timings, phase) for phase in PHASES}
     assert all(value >= 0.0 for value in timings.values())
     assert timings.total == pytest.approx(sum(timings.values()))
-    assert timings.total <= response.elapsed.total_seconds()
+    # (`elapsed` is a timedelta: rounded to the microsecond.)
+    assert timings.total <= response.elapsed.total_seconds() + 1e-6
     return typing.cast(httpx.Timings, timings)
 
 

@@ -99,8 +99,10 @@ class AsyncConnector:
                     raise
                 retries_left -= 1
                 delay = next(delays)
+                waiting = time.perf_counter()
                 async with AsyncTrace("retry", connection_logger, request, {"delay": delay}):
                     await self._backend.sleep(delay)
+                record("connect", waiting)  # waiting to connect again is connecting
 
     async def _connect_once(
         self, origin: httpcore.Origin, request: httpcore.Request, timeout: float | None
@@ -109,9 +111,7 @@ class AsyncConnector:
         if proxy is None:
             stream = await self._open(origin, request, timeout, unix_socket=True)
         else:
-            started = time.perf_counter()
             stream = await self._through_proxy(proxy, origin, request, timeout)
-            record("connect", started)
             if proxy.forwards(origin):
                 return stream  # HTTP/1.1 to the proxy, requests in absolute form
         if origin.scheme in (b"https", b"wss"):
@@ -273,10 +273,14 @@ class AsyncConnector:
                 stream = await self._start_tls(
                     stream, self._proxy_ssl_context, server_hostname, timeout, request
                 )
+            # The proxy's handshake counts as connecting (the hop to the proxy has
+            # recorded its own DNS, connect and TLS).
+            started = time.perf_counter()
             if proxy.is_socks:
                 await self._socks5(stream, proxy, origin, request, timeout)
             elif not proxy.forwards(origin):
                 stream = await self._tunnel(stream, proxy, origin, request)
+            record("connect", started)
         except BaseException:
             with AsyncShieldCancellation():
                 await stream.aclose()

@@ -100,8 +100,10 @@ class Connector:
                     raise
                 retries_left -= 1
                 delay = next(delays)
+                waiting = time.perf_counter()
                 with Trace("retry", connection_logger, request, {"delay": delay}):
                     self._backend.sleep(delay)
+                record("connect", waiting)  # waiting to connect again is connecting
 
     def _connect_once(
         self, origin: httpcore.Origin, request: httpcore.Request, timeout: float | None
@@ -110,9 +112,7 @@ class Connector:
         if proxy is None:
             stream = self._open(origin, request, timeout, unix_socket=True)
         else:
-            started = time.perf_counter()
             stream = self._through_proxy(proxy, origin, request, timeout)
-            record("connect", started)
             if proxy.forwards(origin):
                 return stream  # HTTP/1.1 to the proxy, requests in absolute form
         if origin.scheme in (b"https", b"wss"):
@@ -268,10 +268,14 @@ class Connector:
                 stream = self._start_tls(
                     stream, self._proxy_ssl_context, server_hostname, timeout, request
                 )
+            # The proxy's handshake counts as connecting (the hop to the proxy has
+            # recorded its own DNS, connect and TLS).
+            started = time.perf_counter()
             if proxy.is_socks:
                 self._socks5(stream, proxy, origin, request, timeout)
             elif not proxy.forwards(origin):
                 stream = self._tunnel(stream, proxy, origin, request)
+            record("connect", started)
         except BaseException:
             with ShieldCancellation():
                 stream.close()
