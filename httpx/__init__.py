@@ -53,8 +53,12 @@ from ._exceptions import (
 )
 from ._exceptions import DecodedSizeExceeded as DecodedSizeExceeded
 from ._models import Cookies, Headers, Request, Response
+from ._retry import Retry as Retry
 from ._sse import EventSource, Reconnect, ServerSentEvent, SSEError
 from ._status_codes import codes
+from ._system_trust import system_trust_store as system_trust_store
+from ._timings import PoolStatus as PoolStatus
+from ._timings import Timings as Timings
 from ._transports.base import AsyncBaseTransport, BaseTransport
 from ._transports.mock import MockTransport
 from ._transports.wsgi import WSGITransport
@@ -211,6 +215,9 @@ for _name in __all__:
     if _name not in _LAZY:
         _present_as_public(globals()[_name])
 del _name
-# Ours, beyond httpx 0.28: reachable as `httpx.DecodedSizeExceeded`, but kept out of
-# `__all__` so that `from httpx import *` gives exactly httpx 0.28's names.
-DecodedSizeExceeded.__module__ = "httpx"
+# Ours, beyond httpx 0.28: reachable as `httpx.DecodedSizeExceeded`, `httpx.Retry`, ...,
+# but kept out of `__all__` so that `from httpx import *` gives exactly httpx 0.28's
+# names (and the httpx2 fork's additions listed above).
+for _value in (DecodedSizeExceeded, PoolStatus, Retry, Timings, system_trust_store):
+    _value.__module__ = "httpx"
+del _value

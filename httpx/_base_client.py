@@ -19,6 +19,8 @@ from ._exceptions import LocalProtocolError
 from ._flow import FlowSettings
 from ._headers import Headers
 from ._models import MAX_DECODED_SIZE_EXTENSION, Request
+from ._retry import Retry
+from ._timings import PoolStatus, merge_status
 from ._transports.optional import require_h2
 from ._types import (
     AuthTypes,
@@ -31,6 +33,8 @@ from ._types import (
     RequestData,
     RequestExtensions,
     RequestFiles,
+    ResolverTypes,
+    ResolveTypes,
     TimeoutTypes,
 )
 from ._urlparse import join_relative
@@ -114,6 +118,9 @@ class BaseClient:
         default_encoding: str | typing.Callable[[bytes], str] = "utf-8",
         max_decoded_size: int | None = None,
         sensitive_headers: typing.Iterable[str] | None = None,
+        retries: Retry | None = None,
+        resolve: ResolveTypes | None = None,
+        resolver: ResolverTypes | None = None,
     ) -> None:
         event_hooks = {} if event_hooks is None else event_hooks
         check_max_decoded_size(max_decoded_size)
@@ -135,6 +142,13 @@ class BaseClient:
         # The decompression-bomb guard for requests without a `max_decoded_size` extension.
         self._max_decoded_size = max_decoded_size
         self._sensitive_headers = _header_names(sensitive_headers)
+        self._retry = _check_retries(retries)
+        # For the transports this client builds (`_init_transport`, `_init_proxy_transport`).
+        self._resolution = {
+            key: value
+            for key, value in (("resolve", resolve), ("resolver", resolver))
+            if value is not None
+        }
         self._state = ClientState.UNOPENED
         self._mounts: dict[URLPattern, typing.Any] = {}
 
@@ -382,6 +396,25 @@ class BaseClient:
             "proxies": {URLPattern(key): value for key, value in proxies.items() if value},
         }
 
+    def _resolution_options(self) -> dict[str, typing.Any]:
+        """`resolve` and `resolver`, for the transports the client builds itself."""
+        return dict(getattr(self, "_resolution", {}))
+
+    def pool_status(self) -> dict[str, PoolStatus]:
+        """The connection pools' state, per origin ("https://example.com:443"): idle and
+        active connections, and requests queued for a connection (`httpx.PoolStatus`).
+
+        Counts come from the client's own transports (and proxies' and mounted ones
+        that report them: `HTTPTransport.pool_status()`); added up per origin.
+        """
+        transports = {id(t): t for t in [self._transport, *self._mounts.values()] if t}
+        statuses = []
+        for transport in transports.values():
+            report = getattr(transport, "pool_status", None)
+            if report is not None:
+                statuses.append(report())
+        return merge_status(statuses)
+
     def _check_transport_kind(self, transport: typing.Any) -> None:
         # A sync transport in an AsyncClient (or the reverse) would otherwise fail with an
         # AttributeError at the first request.
@@ -415,6 +448,7 @@ class BaseClient:
             default_encoding=self._default_encoding,
             asynchronous=self._is_async,
             sensitive_headers=self._sensitive_headers,
+            retry=getattr(self, "_retry", None),
         )
 
     def _apply_request_defaults(self, request: Request) -> None:
@@ -472,6 +506,19 @@ def _header_names(names: typing.Iterable[str] | None) -> frozenset[str]:
             f"sensitive_headers must be an iterable of header names (str), got {names!r}"
         ) from None
     return frozenset(headers.keys())
+
+
+def _check_retries(retries: object) -> Retry | None:
+    if retries is None or isinstance(retries, Retry):
+        return retries
+    if isinstance(retries, int) and not isinstance(retries, bool):
+        # An int means "connection retries" to HTTPTransport (as in httpx 0.28) and "any
+        # retries" to urllib3: too ambiguous to guess.
+        raise TypeError(
+            f"retries must be an httpx.Retry, such as httpx.Retry(total={retries}); for "
+            f"connection retries only, use transport=httpx.HTTPTransport(retries={retries})"
+        )
+    raise TypeError(f"retries must be an httpx.Retry or None, not {retries!r}")
 
 
 def _accept_encoding() -> bytes:

@@ -23,6 +23,7 @@ from ._base_client import (
 from ._config import DEFAULT_LIMITS, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_CONFIG, Limits, Proxy
 from ._flow import run_sync, send_flow
 from ._models import Request, Response
+from ._retry import Retry
 from ._sse import DEFAULT_MAX_EVENT_SIZE, EventSource, Reconnect, open_event_source
 from ._transports.base import BaseTransport
 from ._types import (
@@ -36,6 +37,8 @@ from ._types import (
     RequestData,
     RequestExtensions,
     RequestFiles,
+    ResolverTypes,
+    ResolveTypes,
     TimeoutTypes,
 )
 from ._urls import URL
@@ -87,6 +90,10 @@ class Client(BaseClient):
     * `max_decoded_size`: the most bytes a response body may decode to, for requests
       without their own `max_decoded_size` extension; past it, streaming or reading the
       body raises `httpx.DecodedSizeExceeded` (a `DecodingError`).
+    * `retries`: an `httpx.Retry`, the retry policy of every request (see the
+      "Retries" page); none by default, as in httpx 0.28.
+    * `resolve` and `resolver`: name resolution overrides for the connections this
+      client makes (see the "Name resolution" page).
     * `sensitive_headers`: names of headers that, like `Authorization`,
       `Proxy-Authorization` and `Cookie`, are dropped when a redirect leads to another
       origin.
@@ -98,7 +105,9 @@ class Client(BaseClient):
         headers: Headers sent with every request (merged over the defaults).
         cookies: Cookies sent with every request; server cookies are added as they come.
         verify: TLS verification: `True` (certifi's CAs, or `SSL_CERT_FILE` /
-            `SSL_CERT_DIR`), `False`, or an `ssl.SSLContext` (a CA path is deprecated).
+            `SSL_CERT_DIR`, or the system store with `HTTPX_TRUST_STORE=system`),
+            `False`, or an `ssl.SSLContext` such as `httpx.system_trust_store()` (a CA
+            path is deprecated).
         cert: A client certificate (deprecated: load it into an `ssl.SSLContext`).
         trust_env: Read proxies, CA locations and `SSLKEYLOGFILE` from the environment.
         http1: Offer HTTP/1.1.
@@ -118,6 +127,13 @@ class Client(BaseClient):
         max_decoded_size: The most bytes a response body may decode to (`None`: no limit).
         sensitive_headers: Header names dropped, with the credentials, when a redirect
             leads to another origin.
+        retries: An `httpx.Retry`: when and how often to send a request again (after
+            errors, or statuses such as 503), waiting in between.
+        resolve: Static name resolution, like curl's `--resolve`:
+            `{"api.example.com": "10.0.0.7"}` (a key may carry a port, a value may be a
+            list of addresses); TLS and the `Host` header keep the host name.
+        resolver: `fn(host, port)` returning the host's IP addresses (or None: ask the
+            system resolver).
 
     Usage:
 
@@ -151,6 +167,9 @@ class Client(BaseClient):
         default_encoding: str | typing.Callable[[bytes], str] = "utf-8",
         max_decoded_size: int | None = None,
         sensitive_headers: typing.Iterable[str] | None = None,
+        retries: Retry | None = None,
+        resolve: ResolveTypes | None = None,
+        resolver: ResolverTypes | None = None,
     ) -> None:
         super().__init__(
             auth=auth,
@@ -166,6 +185,9 @@ class Client(BaseClient):
             default_encoding=default_encoding,
             max_decoded_size=max_decoded_size,
             sensitive_headers=sensitive_headers,
+            retries=retries,
+            resolve=resolve,
+            resolver=resolver,
         )
         self._set_up_transports(
             verify=verify,
@@ -198,6 +220,7 @@ class Client(BaseClient):
             http1=http1,
             http2=http2,
             limits=limits,
+            **self._resolution_options(),
         )
 
     def _init_proxy_transport(
@@ -218,6 +241,7 @@ class Client(BaseClient):
             http2=http2,
             limits=limits,
             proxy=proxy,
+            **self._resolution_options(),
         )
 
     def request(

@@ -13,7 +13,8 @@ But an `SSLContext` is mutable, and it *is* mutated after we hand it out: httpco
   to the caller, who may change it freely. It pays the full cost.
 * `transport_ssl_context()` is the internal entry point for transports. For the common
   configurations (``verify`` a bool, no ``cert``) it returns one process-wide context per
-  key ``(verify, trust_env, CA bundle named by the environment, SSLKEYLOGFILE, http2)``.
+  key ``(verify, trust_env, CA bundle named by the environment, SSLKEYLOGFILE, http2,
+  HTTPX_TRUST_STORE)``.
   Its ALPN list is preset to exactly what httpcore will set for that ``http2`` flag, so
   httpcore's per-connection ``set_alpn_protocols`` call rewrites the same value and clients
   with different HTTP/2 settings never share (and race on) one context. The environment
@@ -36,6 +37,7 @@ import warnings
 import certifi
 
 from ._headers import Headers
+from ._system_trust import system_trust_store, trust_store_from_env
 from ._types import CertTypes, HeaderTypes, TimeoutTypes
 from ._urls import URL
 from ._utils import get_ca_bundle_from_env
@@ -194,8 +196,12 @@ def _build_ssl_context(verify: ssl.SSLContext | str | bool, trust_env: bool) -> 
                 DeprecationWarning,
                 stacklevel=3,
             )
-        location, origin = _ca_location(verify, trust_env)
-        context = _verified_context(location, origin, trust_env)
+        if verify is True and trust_env and trust_store_from_env() == "system":
+            # HTTPX_TRUST_STORE=system: the operating system's store (_system_trust.py).
+            context = system_trust_store()
+        else:
+            location, origin = _ca_location(verify, trust_env)
+            context = _verified_context(location, origin, trust_env)
     else:
         raise TypeError(
             "verify must be True, False, a path to CA certificates or an ssl.SSLContext, "
@@ -215,7 +221,8 @@ def create_ssl_context(
     """Build an SSL context for `verify` and `cert`. A new context the caller owns.
 
     verify: True (certifi's bundle, or SSL_CERT_FILE / SSL_CERT_DIR when `trust_env` and
-    they name an existing file/directory), False (no verification), a path to a CA file or
+    they name an existing file/directory, or the operating system's trust store when
+    `trust_env` and HTTPX_TRUST_STORE=system), False (no verification), a path to a CA file or
     directory (deprecated, as in httpx 0.28), or an `ssl.SSLContext` returned as is.
     cert (deprecated, as in httpx 0.28): a client certificate loaded into the context.
     ALPN is left to the transport (httpcore sets it per connection).
@@ -232,7 +239,7 @@ def create_ssl_context(
     return context
 
 
-_SharedKey = tuple[bool, bool, "str | None", "str | None", bool]
+_SharedKey = tuple[bool, bool, "str | None", "str | None", bool, "str | None"]
 _MAX_SHARED_CONTEXTS = 16
 _shared_contexts: collections.OrderedDict[_SharedKey, ssl.SSLContext] = collections.OrderedDict()
 _shared_lock = threading.Lock()
@@ -253,7 +260,15 @@ def transport_ssl_context(
     if not isinstance(verify, bool) or (cert is not None and cert != ""):
         return create_ssl_context(verify, cert, trust_env)
     env_bundle = get_ca_bundle_from_env() if trust_env and verify else None
-    key: _SharedKey = (verify, trust_env, env_bundle, _keylog_filename(trust_env), http2)
+    store = trust_store_from_env() if trust_env and verify else None
+    key: _SharedKey = (
+        verify,
+        trust_env,
+        env_bundle,
+        _keylog_filename(trust_env),
+        http2,
+        store,
+    )
     context = _shared_contexts.get(key)
     if context is not None:
         try:

@@ -5,26 +5,44 @@ I/O (sending, reading, closing, calling hooks, stepping an auth flow), it yields
 *effect* and receives the result back; exceptions raised while carrying an effect out
 are thrown back into the generator. `run_sync` and `run_async` are the two drivers:
 the first calls, the second awaits. `Client` and `AsyncClient` only pick a driver.
+
+With a retry policy (`Client(retries=httpx.Retry(...))`), each round trip may take
+several attempts: the policy's decisions are `_retry`'s pure functions, and the wait
+between two attempts is one more effect (`Backoff`), which the drivers carry out with a
+blocking or an awaited sleep, reporting it to the ``trace`` extension.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime
 import logging
 import time
 import typing
-import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator, Iterator
-
-import anyio
+from collections.abc import AsyncGenerator, Callable, Generator
 
 from ._auth import Auth
 from ._cookies import Cookies
 from ._deadline import Deadline, current_deadline, deadline_for_request
-from ._exceptions import PoolTimeout, ReadTimeout, TooManyRedirects, request_context
+from ._exceptions import (
+    HTTPStatusError,
+    PoolTimeout,
+    ReadTimeout,
+    TooManyRedirects,
+    TransportError,
+    request_context,
+)
+from ._flow_streams import timed_stream, within_deadline
 from ._models import Request, Response
 from ._redirects import redirect_request_parts
+from ._retry import (
+    Retry,
+    RetryPlan,
+    async_back_off,
+    plan_after_error,
+    plan_after_response,
+    status_error_message,
+    sync_back_off,
+)
 from ._types import AsyncByteStream, SyncByteStream
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -88,7 +106,15 @@ class AuthClose:
     flow: typing.Any
 
 
-Effect = typing.Union[Send, Read, Close, CallHooks, AuthStart, AuthStep, AuthClose]
+@dataclasses.dataclass(slots=True)
+class Backoff:
+    """Wait before the next attempt of `request` (a retry), as `plan` says."""
+
+    request: Request
+    plan: RetryPlan
+
+
+Effect = typing.Union[Send, Read, Close, CallHooks, AuthStart, AuthStep, AuthClose, Backoff]
 Flow = Generator[Effect, typing.Any, Response]
 
 
@@ -108,6 +134,8 @@ class FlowSettings:
     # Lower-case names of headers that must not follow a redirect to another origin,
     # besides the Authorization header that `_redirects` drops there.
     sensitive_headers: frozenset[str] = frozenset()
+    # The client's retry policy (None: each request is sent once, as in httpx 0.28).
+    retry: Retry | None = None
 
 
 # --- the flow ----------------------------------------------------------------------------
@@ -223,25 +251,72 @@ def _redirect_flow(
 
 def _single_request(settings: FlowSettings, request: Request, deadline: Deadline | None) -> Flow:
     transport = settings.transport_for_url(request.url)
-    logger.debug("Sending %s %s through %s", request.method, request.url, type(transport).__name__)
-    started = time.perf_counter()
-    # As httpx does: a RequestError raised without a request (by a transport, a mock
-    # handler) gets this one.
-    with request_context(request=request):
-        response: Response = yield Send(transport, request, deadline)
-    response.request = request
-    response.default_encoding = settings.default_encoding
-    response.stream = _timed_stream(response, started, settings.asynchronous, deadline)
-    settings.cookies.extract_cookies(response)
-    logger.info(
-        'HTTP Request: %s %s "%s %d %s"',
-        request.method,
-        request.url,
-        response.http_version,
-        response.status_code,
-        response.reason_phrase,
-    )
-    return response
+    retry = settings.retry
+    while True:
+        logger.debug(
+            "Sending %s %s through %s", request.method, request.url, type(transport).__name__
+        )
+        started = time.perf_counter()
+        try:
+            # As httpx does: a RequestError raised without a request (by a transport, a
+            # mock handler) gets this one.
+            with request_context(request=request):
+                response: Response = yield Send(transport, request, deadline)
+        except TransportError as exc:
+            if retry is None:
+                raise
+            plan = plan_after_error(retry, request, exc, _remaining(deadline))
+            if plan is None or plan.exhausted:
+                raise
+            retry = yield from _back_off(request, plan)
+            continue
+        response.request = request
+        response.default_encoding = settings.default_encoding
+        response.stream = timed_stream(response, started, settings.asynchronous, deadline)
+        settings.cookies.extract_cookies(response)
+        logger.info(
+            'HTTP Request: %s %s "%s %d %s"',
+            request.method,
+            request.url,
+            response.http_version,
+            response.status_code,
+            response.reason_phrase,
+        )
+        if retry is None:
+            return response
+        plan = plan_after_response(retry, request, response, _remaining(deadline))
+        if plan is None:
+            return response
+        if plan.exhausted:
+            if not retry.raise_on_status:
+                return response
+            yield from _read_or_close(response)
+            retries = len(retry.history)
+            raise HTTPStatusError(
+                status_error_message(response, retries), request=request, response=response
+            )
+        # The body of the response given up on is read (so that its connection can be
+        # reused, as urllib3 drains it); one that fails to read is closed.
+        yield from _read_or_close(response)
+        retry = yield from _back_off(request, plan)
+
+
+def _remaining(deadline: Deadline | None) -> float | None:
+    return None if deadline is None else deadline.remaining()
+
+
+def _back_off(request: Request, plan: RetryPlan) -> Generator[Effect, typing.Any, Retry]:
+    yield Backoff(request, plan)
+    return plan.retry
+
+
+def _read_or_close(response: Response) -> Generator[Effect, typing.Any, None]:
+    try:
+        yield Read(response)
+    except GeneratorExit:
+        raise
+    except Exception:
+        yield Close(response)
 
 
 def _build_redirect_request(
@@ -260,166 +335,7 @@ def _build_redirect_request(
     )
 
 
-# --- the response stream: `response.elapsed`, and the deadline while reading the body ---------
-#
-# The stream holds its response weakly: a response dropped unclosed must be collectable
-# at once (by reference counting, with no cycle), so that its connection is reclaimed
-# (see `_transports/reclaim.py`) rather than held until the cycle collector runs.
-
-
-def _timed_stream(
-    response: Response, started: float, asynchronous: bool, deadline: Deadline | None
-) -> SyncByteStream | AsyncByteStream:
-    stream = response.stream
-    if asynchronous:
-        if not isinstance(stream, AsyncByteStream):
-            raise TypeError(f"An async transport returned a sync response stream: {stream!r}")
-        if deadline is not None:
-            return _DeadlineAsyncStream(stream, response, started, deadline)
-        return _TimedAsyncStream(stream, response, started)
-    if not isinstance(stream, SyncByteStream):
-        raise TypeError(f"A sync transport returned an async response stream: {stream!r}")
-    if deadline is not None:
-        return _DeadlineSyncStream(stream, response, started, deadline)
-    return _TimedSyncStream(stream, response, started)
-
-
-class _TimedSyncStream(SyncByteStream):
-    __slots__ = ("_response", "_started", "_stream")
-
-    def __init__(self, stream: SyncByteStream, response: Response, started: float) -> None:
-        self._stream = stream
-        self._response = weakref.ref(response)
-        self._started = started
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self._stream)
-
-    def close(self) -> None:
-        response = self._response()
-        if response is not None:
-            response.elapsed = _since(self._started)
-        self._stream.close()
-
-
-class _DeadlineSyncStream(_TimedSyncStream):
-    """Reads each chunk with the deadline current, so that the transport cuts each read's
-    timeout to the time left; transports that know nothing of deadlines are stopped
-    between chunks."""
-
-    __slots__ = ("_deadline",)
-
-    def __init__(
-        self, stream: SyncByteStream, response: Response, started: float, deadline: Deadline
-    ) -> None:
-        super().__init__(stream, response, started)
-        self._deadline = deadline
-
-    def __iter__(self) -> Iterator[bytes]:
-        deadline = self._deadline
-        chunks = iter(self._stream)
-        while True:
-            if deadline.expired():
-                raise deadline.error(_request_of(self._response), ReadTimeout)
-            token = current_deadline.set(deadline)
-            try:
-                chunk = next(chunks)
-            except StopIteration:
-                return
-            finally:
-                current_deadline.reset(token)
-            yield chunk
-
-
-class _TimedAsyncStream(AsyncByteStream):
-    __slots__ = ("_response", "_started", "_stream")
-
-    def __init__(self, stream: AsyncByteStream, response: Response, started: float) -> None:
-        self._stream = stream
-        self._response = weakref.ref(response)
-        self._started = started
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        # The transport's own iterator: no generator of ours in between to be left
-        # unfinished when the caller stops early (see `AsyncResponseStream`).
-        return self._stream.__aiter__()
-
-    async def aclose(self) -> None:
-        response = self._response()
-        if response is not None:
-            response.elapsed = _since(self._started)
-        await self._stream.aclose()
-
-
-class _DeadlineAsyncStream(_TimedAsyncStream):
-    """Reads each chunk with the deadline current (see `_DeadlineSyncStream`), inside a
-    cancel scope that ends at the deadline as a backstop (see `_within_deadline`)."""
-
-    __slots__ = ("_deadline",)
-
-    def __init__(
-        self, stream: AsyncByteStream, response: Response, started: float, deadline: Deadline
-    ) -> None:
-        super().__init__(stream, response, started)
-        self._deadline = deadline
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        return _DeadlineAsyncIterator(self._stream.__aiter__(), self._deadline, self._response)
-
-
-class _DeadlineAsyncIterator(AsyncIterator[bytes]):
-    # An iterator object rather than an async generator, so that a body left unfinished
-    # leaves no generator to the garbage collector (see `AsyncResponseStream`).
-    __slots__ = ("_chunks", "_deadline", "_response")
-
-    def __init__(
-        self, chunks: AsyncIterator[bytes], deadline: Deadline, response: weakref.ref[Response]
-    ) -> None:
-        self._chunks = chunks
-        self._deadline = deadline
-        self._response = response
-
-    async def __anext__(self) -> bytes:
-        deadline = self._deadline
-        request = _request_of(self._response)
-        if deadline.expired():
-            raise deadline.error(request, ReadTimeout)
-        deadline.phase = ReadTimeout
-        return await _within_deadline(self._chunks.__anext__(), deadline, request)
-
-
-def _request_of(response_ref: weakref.ref[Response]) -> Request | None:
-    response = response_ref()
-    return None if response is None else response._request
-
-
-def _since(started: float) -> datetime.timedelta:
-    return datetime.timedelta(seconds=time.perf_counter() - started)
-
-
 # --- the deadline in the drivers ---------------------------------------------------------------
-
-# The async backstop fires this long after the deadline, so that the transport's own
-# (shortened) timeouts normally fire first, inside httpcore, which then cleans up as after
-# any timeout; the backstop catches what they cannot see.
-_BACKSTOP_GRACE = 0.02
-
-T = typing.TypeVar("T")
-
-
-async def _within_deadline(
-    step: typing.Awaitable[T], deadline: Deadline, request: Request | None
-) -> T:
-    """Await `step` with `deadline` current, cancelled (a backstop) once it has passed."""
-    token = current_deadline.set(deadline)
-    try:
-        ends = anyio.current_time() + deadline.remaining() + _BACKSTOP_GRACE
-        with anyio.CancelScope(deadline=ends):
-            return await step
-    finally:
-        current_deadline.reset(token)
-    # Only reached when the scope cancelled the step: the deadline ran out during it.
-    raise deadline.error(request)
 
 
 def _send_sync(effect: Send) -> Response:
@@ -446,7 +362,7 @@ async def _send_async(effect: Send) -> Response:
     if deadline.expired():
         raise deadline.error(effect.request, PoolTimeout)
     deadline.phase = ReadTimeout
-    return await _within_deadline(
+    return await within_deadline(
         transport.handle_async_request(effect.request), deadline, effect.request
     )
 
@@ -507,6 +423,8 @@ def _do_sync(effect: Effect) -> typing.Any:
         return effect.auth.sync_auth_flow(effect.request)
     if isinstance(effect, AuthClose):
         return effect.flow.close()
+    if isinstance(effect, Backoff):
+        return sync_back_off(effect.request, effect.plan)
     flow: Generator[Request, Response, None] = effect.flow
     try:
         return next(flow) if effect.response is None else flow.send(effect.response)
@@ -547,6 +465,8 @@ async def _do_async(effect: Effect) -> typing.Any:
         return effect.auth.async_auth_flow(effect.request)
     if isinstance(effect, AuthClose):
         return await effect.flow.aclose()
+    if isinstance(effect, Backoff):
+        return await async_back_off(effect.request, effect.plan)
     flow: AsyncGenerator[Request, Response] = effect.flow
     try:
         if effect.response is None:

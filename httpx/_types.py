@@ -85,6 +85,11 @@ RequestFiles = Union[Mapping[str, FileTypes], Sequence[tuple[str, FileTypes]]]
 
 RequestExtensions = Mapping[str, Any]
 
+# Name resolution (our addition): {"host" or "host:port": address or addresses}, and a
+# resolver hook fn(host, port) -> addresses or None (an async function for async clients).
+ResolveTypes = Mapping[str, Union[str, Sequence[str]]]
+ResolverTypes = Callable[[str, int], Any]
+
 __all__ = ["AsyncByteStream", "SyncByteStream"]
 
 

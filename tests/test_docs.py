@@ -188,8 +188,16 @@ def test_most_examples_run() -> None:
 # --- running the examples ----------------------------------------------------------------
 
 
+# Made-up host names that the name resolution examples (docs/resolution.md) send to
+# the example server with their own `resolve=` or `resolver=`: only the port is swapped,
+# so that the name, and so the override the example shows, is what gets the request there.
+RESOLVED_EXAMPLE_HOSTS = {"api.example.test", "billing.internal.test"}
+
+
 def _example_server_target(url: httpx.URL, servers: dict[str, httpx.URL]) -> httpx.URL | None:
     """Where a request for the documented example server really goes, else None."""
+    if url.scheme == "http" and url.host in RESOLVED_EXAMPLE_HOSTS and url.port == 8000:
+        return url.copy_with(port=servers["http"].port)
     server = servers.get(EXAMPLE_ORIGINS.get((url.scheme, url.host, url.port), ""))
     if server is None:
         return None

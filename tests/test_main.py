@@ -522,7 +522,7 @@ def test_http2_verbose_over_tls(tls_server: HypercornServer, tls_files: TLSFiles
     assert "GET /http_version HTTP/2" in output
     assert "host: localhost:" in output  # HTTP/2 field names are lowercase on the wire
     assert "\nHTTP/2 200 OK\n" in output
-    assert output.endswith("\n\n2\n")
+    assert "\n\n2\n* Timings: " in output
 
 
 def test_proxy_option(server: UvicornServer, http_proxy: ForwardProxy) -> None:

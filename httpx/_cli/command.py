@@ -24,6 +24,7 @@ import rich.console
 
 from .._config import Proxy
 from .._exceptions import InvalidURL
+from .._transports.network.resolution import Resolution
 from . import dependencies
 from .app import APP_INTERFACES, AppLoadError, load_app
 from .errors import CLIFailure, ExitCode, one_line
@@ -36,6 +37,7 @@ from .options import (
     download_problem,
     header_problem,
     help_text,
+    parse_resolve_entry,
 )
 from .output import print_help
 from .run import AppTarget, NetworkOptions, OutputOptions, default_method, run
@@ -98,6 +100,20 @@ def parse_proxy(ctx: click.Context, param: click.Parameter, value: str | None) -
     return value
 
 
+def parse_resolve(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> dict[str, list[str]]:
+    resolve: dict[str, list[str]] = {}
+    for entry in value:
+        try:
+            key, addresses = parse_resolve_entry(entry)
+            Resolution({key: addresses})  # the addresses must be IP addresses
+        except (TypeError, ValueError) as exc:
+            raise click.BadParameter(str(exc)) from None
+        resolve[key] = addresses
+    return resolve
+
+
 def parse_download(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
     if value is None:
         return None
@@ -157,9 +173,18 @@ def send(**params: typing.Any) -> None:
         run(
             request,
             OutputOptions(
-                verbose=params["verbose"], download=params["download"], fail=params["fail"]
+                verbose=params["verbose"],
+                download=params["download"],
+                fail=params["fail"],
+                timings=params["timings"],
             ),
-            NetworkOptions(proxy=params["proxy"], verify=params["verify"], http2=params["http2"]),
+            NetworkOptions(
+                proxy=params["proxy"],
+                verify=params["verify"],
+                http2=params["http2"],
+                retries=params["retries"],
+                resolve=params["resolve"],
+            ),
             app,
         )
     except CLIFailure as failure:
@@ -253,6 +278,19 @@ main = HttpxCommand(
             help=help_text("--follow-redirects"),
         ),
         click.Option(
+            ["--retries", "retries"],
+            type=click.IntRange(min=0),
+            default=0,
+            help=help_text("--retries"),
+        ),
+        click.Option(
+            ["--resolve", "resolve"],
+            type=str,
+            multiple=True,
+            callback=parse_resolve,
+            help=help_text("--resolve"),
+        ),
+        click.Option(
             ["--no-verify", "verify"],
             is_flag=True,
             flag_value=False,
@@ -267,6 +305,7 @@ main = HttpxCommand(
             help=help_text("--download"),
         ),
         click.Option(["--verbose", "-v", "verbose"], is_flag=True, help=help_text("--verbose")),
+        click.Option(["--timings", "timings"], is_flag=True, help=help_text("--timings")),
         click.Option(["--fail", "fail"], is_flag=True, help=help_text("--fail")),
         click.Option(["--app", "app"], type=str, callback=parse_app, help=help_text("--app")),
         click.Option(

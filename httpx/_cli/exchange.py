@@ -17,8 +17,10 @@ from .._async_client import AsyncClient
 from .._client import Client
 from .._exceptions import ReadTimeout
 from .._models import Request, Response
+from .._retry import Retry
 from .._transports.asgi import ASGITransport
 from .._transports.wsgi import WSGITransport
+from .options import RETRY_STATUSES
 
 if typing.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -29,6 +31,7 @@ __all__ = [
     "APP_BASE_URL",
     "ExchangeHooks",
     "RequestOptions",
+    "cli_retry",
     "send_over_network",
     "send_to_asgi_app",
     "send_to_wsgi_app",
@@ -99,6 +102,8 @@ def send_over_network(
     proxy: str | None = None,
     verify: bool = True,
     http2: bool = False,
+    retries: int = 0,
+    resolve: Mapping[str, Sequence[str]] | None = None,
 ) -> T:
     """Send through the default transport (httpcore): proxies and TLS apply."""
     with Client(
@@ -109,10 +114,23 @@ def send_over_network(
         # Cookies go on the client: per-request cookies are deprecated in httpx 0.28.
         cookies=dict(options.cookies or {}),
         event_hooks=_sync_hooks(hooks),
+        retries=cli_retry(retries) if retries else None,
+        resolve=dict(resolve) if resolve else None,
     ) as client:
         extensions = {"trace": hooks.trace} if hooks.trace is not None else None
         with client.stream(**_stream_kwargs(options), extensions=extensions) as response:
             return handle(response)
+
+
+def cli_retry(retries: int) -> Retry:
+    """--retries NUM: curl's --retry, on urllib3's rules (see the --help text)."""
+    return Retry(
+        total=retries,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=0.5,
+        # The last response is shown (and --fail applies to it), as curl does.
+        raise_on_status=False,
+    )
 
 
 def send_to_wsgi_app(

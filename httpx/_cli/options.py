@@ -14,11 +14,16 @@ from pathlib import Path
 __all__ = [
     "DEFAULT_TIMEOUT",
     "HELP_ROWS",
+    "RETRY_STATUSES",
     "combination_problem",
     "download_problem",
     "header_problem",
     "help_text",
+    "parse_resolve_entry",
 ]
+
+# --retries: the statuses curl's --retry treats as transient.
+RETRY_STATUSES = (408, 429, 500, 502, 503, 504)
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -57,6 +62,18 @@ HELP_ROWS: tuple[tuple[str, str], ...] = (
         f"reading some data, etc... [Default: {DEFAULT_TIMEOUT}]",
     ),
     ("--follow-redirects", "Automatically follow redirects."),
+    (
+        "--retries [cyan]NUM",
+        "Retry a failed request up to NUM times: connection errors and timeouts, and "
+        "responses 408, 429, 500, 502, 503 and 504 to GET, HEAD, PUT, DELETE, OPTIONS, "
+        "TRACE and QUERY; no wait before the first retry, then 1 s, 2 s, 4 s... or what "
+        "a Retry-After header asks.",
+    ),
+    (
+        "--resolve [cyan]HOST:PORT:ADDRESS",
+        "Connect to ADDRESS (comma-separated addresses, IPv6 in brackets) for HOST and "
+        "PORT, as curl's --resolve; the Host header and TLS keep HOST. Repeatable.",
+    ),
     ("--no-verify", "Disable SSL verification."),
     ("--http2", "Send the request using HTTP/2, if the remote server supports it."),
     (
@@ -65,6 +82,11 @@ HELP_ROWS: tuple[tuple[str, str], ...] = (
         "The file appears only once complete; a non-2xx response is not saved (exit 22).",
     ),
     ("-v, --verbose", "Verbose output. Show request as well as response."),
+    (
+        "--timings",
+        "Print how long each phase took (DNS, connect, TLS, request sent, first byte, "
+        "body) on stderr once the response is complete.",
+    ),
     ("--fail", "Exit with code 22 if the response status is 400 or above."),
     (
         "--app [cyan]MODULE:ATTRIBUTE",
@@ -96,6 +118,21 @@ def header_problem(name: str, value: str) -> str | None:
     return None
 
 
+def parse_resolve_entry(entry: str) -> tuple[str, list[str]]:
+    """curl's ``HOST:PORT:ADDRESS[,ADDRESS]...`` as ("HOST:PORT", [addresses]).
+
+    Raises ValueError, saying what is wrong, for anything else; the addresses themselves
+    are checked by the client (`resolve=`).
+    """
+    host, _, rest = entry.partition(":")
+    port, _, addresses = rest.partition(":")
+    if not host or not port or not addresses:
+        raise ValueError(f"{entry!r} is not HOST:PORT:ADDRESS")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"{port!r} is not a port number, in {entry!r}")
+    return f"{host}:{int(port)}", [address.strip() for address in addresses.split(",")]
+
+
 def download_problem(path: Path) -> str | None:
     """Why the body cannot be saved as `path`, or None if it can (checked up front)."""
     if path.is_dir():
@@ -124,6 +161,8 @@ def combination_problem(params: typing.Mapping[str, typing.Any]) -> str | None:
         return f"{' and '.join(bodies)} cannot be combined: one body only"
     if params["app"] is not None and params["proxy"] is not None:
         return "--proxy cannot be combined with --app (no network)"
+    if params["app"] is not None and params.get("resolve"):
+        return "--resolve cannot be combined with --app (no network)"
     if params["app"] is None and params["interface"] is not None:
         return "--app-interface needs --app"
     return None

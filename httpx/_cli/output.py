@@ -248,6 +248,13 @@ class ExchangePrinter:
             self.print_block(format_request_headers(info["request"], http2=False))
         elif name == "http2.send_request_headers.started":
             self.print_block(format_request_headers(info["request"], http2=True))
+        elif name == "retry.backoff.started":
+            self.print_step(
+                f"* Retrying after {info['reason']} in {info['delay']:.3f} s "
+                f"(attempt {info['attempt']})"
+            )
+        elif name == "connection.retry_stale.started":
+            self.print_step("* The server had closed the connection: retrying on a new one")
 
     def print_tls(self, stream: httpcore.NetworkStream) -> None:
         ssl_object = stream.get_extra_info("ssl_object")
@@ -261,3 +268,35 @@ class ExchangePrinter:
         if certificate:
             self.print_step("* Server certificate:")
             self.print_step(format_certificate(certificate))
+
+
+# --- timings ------------------------------------------------------------------------------
+
+_TIMING_LABELS = {
+    "pool": "pool wait",
+    "dns": "name lookup",
+    "connect": "connect",
+    "tls": "TLS handshake",
+    "send": "request sent",
+    "ttfb": "first byte",
+    "body": "body",
+}
+
+
+def format_timings_line(timings: Mapping[str, float]) -> str:
+    """-v's line: each phase in milliseconds, and the total."""
+    phases = ", ".join(f"{name} {seconds * 1000:.1f} ms" for name, seconds in timings.items())
+    return f"* Timings: {phases} (total {sum(timings.values()) * 1000:.1f} ms)"
+
+
+def format_timings_table(timings: Mapping[str, float]) -> str:
+    """--timings: as curl's ``-w`` variables show them, each phase and, in the second
+    column, the time since the start (curl's time_namelookup, time_connect, ...)."""
+    lines = []
+    elapsed = 0.0
+    for name, seconds in timings.items():
+        elapsed += seconds
+        label = _TIMING_LABELS.get(name, name)
+        lines.append(f"{label + ':':<15}{seconds:>10.6f} s {elapsed:>10.6f} s")
+    lines.append(f"{'total:':<15}{elapsed:>10.6f} s")
+    return "\n".join(lines)

@@ -30,7 +30,12 @@ from .exchange import (
     send_to_asgi_app,
     send_to_wsgi_app,
 )
-from .output import ExchangePrinter, print_response_body
+from .output import (
+    ExchangePrinter,
+    format_timings_line,
+    format_timings_table,
+    print_response_body,
+)
 
 if typing.TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -47,6 +52,8 @@ class NetworkOptions:
     proxy: str | None = None
     verify: bool = True
     http2: bool = False
+    retries: int = 0  # --retries: 0, none
+    resolve: Mapping[str, Sequence[str]] | None = None  # --resolve, as Client(resolve=)
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class OutputOptions:
     verbose: bool = False
     download: Path | None = None
     fail: bool = False
+    timings: bool = False
 
 
 def stdout_console() -> rich.console.Console:
@@ -116,11 +124,26 @@ class Run:
         download = self.output.download
         if download is not None and response.is_success:
             download_response(response, download, self.status_console)
-            return response
-        response.read()
-        if response.content:
-            print_response_body(self.console, response)
+        else:
+            response.read()
+            if response.content:
+                print_response_body(self.console, response)
+        self.print_timings(response)
         return response
+
+    def print_timings(self, response: Response) -> None:
+        """-v: one line on stdout with the other details; --timings: a table on stderr."""
+        timings = response.extensions.get("timings")
+        if timings is None:
+            if self.output.timings:
+                self.status_console.print(
+                    "No timings: the response did not come over the network.", highlight=False
+                )
+            return
+        if self.output.verbose:
+            self.printer.print_step(format_timings_line(timings))
+        if self.output.timings:
+            self.status_console.print(format_timings_table(timings), highlight=False)
 
     def send(self) -> Response:
         verbose = self.output.verbose
@@ -136,6 +159,8 @@ class Run:
                 proxy=self.network.proxy,
                 verify=self.network.verify,
                 http2=self.network.http2,
+                retries=self.network.retries,
+                resolve=self.network.resolve,
             )
         interface = self.app.resolved_interface
         hooks = ExchangeHooks(

@@ -15,6 +15,12 @@ collected (pool/reclaim.py), with a ResourceWarning naming the request.
 A request body's iterator that the connection stops iterating (sending failed, or was
 cancelled, or the server answered early) is closed here, in this task, rather than left
 to the garbage collector (where trio warns about unfinished async generators).
+
+Each response carries the durations of its phases (``response.extensions["timings"]``,
+see `httpx._timings`): the transport makes the request's `Timings` current while the
+pool and the connect step work for it, marks when the head arrived, and its response
+stream marks when the body ended. With ``retries=httpx.Retry(...)`` the transport sends
+a request again as the policy says (`httpx._retry`), sleeping in between.
 """
 
 from __future__ import annotations
@@ -27,16 +33,28 @@ import httpcore
 
 from .._config import DEFAULT_LIMITS, Limits
 from .._content import ByteStream
+from .._deadline import current_deadline
+from .._exceptions import HTTPStatusError, TransportError
 from .._models import Request, Response
+from .._retry import (
+    Retry,
+    async_back_off,
+    plan_after_error,
+    plan_after_response,
+    status_error_message,
+)
+from .._timings import PoolStatus, Timings, current_timings
 from .._types import AsyncByteStream, CertTypes, ProxyTypes
 from .base import AsyncBaseTransport
 from .network.async_primitives import AsyncShieldCancellation
+from .network.resolution import ResolverTypes, ResolveTypes
 from .pool import AsyncHTTPProxyPool, AsyncPool, AsyncSOCKSProxyPool
 from .pool.reclaim import AsyncReclaimer, warn_dropped_response
 from .support import (
     AsyncPoolClasses,
     create_pool,
     is_suspended_generator,
+    make_resolution,
     make_response,
     map_httpcore_exceptions,
     to_httpcore_request,
@@ -60,6 +78,7 @@ class AsyncResponseStream(AsyncByteStream):
 
     _closed = True  # until __init__ has run: nothing for __del__ to do
     _reclaimer: AsyncReclaimer | None = None
+    _timings: Timings | None = None
 
     def __init__(
         self,
@@ -67,6 +86,7 @@ class AsyncResponseStream(AsyncByteStream):
         request: Request | None = None,
         *,
         reclaimer: AsyncReclaimer | None = None,
+        timings: Timings | None = None,
     ) -> None:
         self._httpcore_stream = httpcore_stream
         self._request = request
@@ -74,16 +94,19 @@ class AsyncResponseStream(AsyncByteStream):
         self._iterator: AsyncIterator[bytes] | None = None
         if reclaimer is not None and reclaimer.is_reclaimable(httpcore_stream):
             self._reclaimer = reclaimer
+        self._timings = timings
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         # Our pool's streams iterate without a generator; another stream's iterator
         # (a generator, with httpcore's stock pools) is closed by `aclose()` if it was
         # left unfinished.
         self._iterator = self._httpcore_stream.__aiter__()
-        return AsyncMappedIterator(self._iterator, self._request)
+        return AsyncMappedIterator(self._iterator, self._request, self._timings)
 
     async def aclose(self) -> None:
         self._closed = True
+        if self._timings is not None:
+            self._timings.mark_body_done()
         iterator, self._iterator = self._iterator, None
         if iterator is not None and is_suspended_generator(iterator):
             with AsyncShieldCancellation(), map_httpcore_exceptions(self._request):
@@ -107,16 +130,21 @@ class AsyncResponseStream(AsyncByteStream):
 class AsyncMappedIterator(AsyncIterator[bytes]):
     """Iterates an httpcore body, mapping its errors to ours."""
 
-    __slots__ = ("_inner", "_request")
+    __slots__ = ("_inner", "_request", "_timings")
 
-    def __init__(self, inner: AsyncIterator[bytes], request: Request | None) -> None:
+    def __init__(
+        self, inner: AsyncIterator[bytes], request: Request | None, timings: Timings | None = None
+    ) -> None:
         self._inner = inner
         self._request = request
+        self._timings = timings
 
     async def __anext__(self) -> bytes:
         try:
             return await self._inner.__anext__()
         except StopAsyncIteration:
+            if self._timings is not None:
+                self._timings.mark_body_done()
             raise
         except Exception as exc:
             mapped = translate_exception(exc, self._request)
@@ -163,10 +191,21 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         limits: Connection pool limits.
         proxy: A proxy URL or `httpx.Proxy` to send everything through.
         uds: Path of a Unix domain socket to connect through instead of TCP.
-        local_address: Local IP address to connect from (`"0.0.0.0"` for IPv4 only).
-        retries: How many times to retry establishing a connection that failed
-            (`ConnectError`, `ConnectTimeout`); requests are never resent.
-        socket_options: `(level, option, value)` tuples set on each new socket.
+        local_address: Local IP address to connect from (`"0.0.0.0"` for IPv4 only),
+            also for connections to a proxy.
+        retries: An int: how many times to retry establishing a connection that failed
+            (`ConnectError`, `ConnectTimeout`), as in httpx 0.28. An `httpx.Retry`:
+            the whole retry policy (errors and statuses) for requests sent through
+            this transport (see the "Retries" page).
+        socket_options: `(level, option, value)` tuples set on each new socket, also on
+            connections to a proxy.
+        resolve: Static name resolution, like curl's `--resolve`: `{"host": "10.0.0.7"}`
+            or `{"host:8443": ["10.0.0.7", "10.0.0.8"]}`. TLS and `Host` keep the name.
+        resolver: A function `(host, port) -> list of IP addresses` (or None: ask the
+            system), called for every other host name (with an async client, it may be
+            an async function).
+        happy_eyeballs_delay: Seconds before racing the next address of a host
+            (RFC 8305; default 0.25).
     """
 
     # Set by __init__ for our pools; a subclass that builds its own pool goes without.
@@ -184,9 +223,14 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         proxy: ProxyTypes | None = None,
         uds: str | None = None,
         local_address: str | None = None,
-        retries: int = 0,
+        retries: int | Retry = 0,
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
+        *,
+        resolve: ResolveTypes | None = None,
+        resolver: ResolverTypes | None = None,
+        happy_eyeballs_delay: float | None = None,
     ) -> None:
+        self._retry: Retry | None = retries if isinstance(retries, Retry) else None
         self._pool: httpcore.AsyncConnectionPool = create_pool(
             AsyncPoolClasses,
             verify,
@@ -198,8 +242,10 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             proxy,
             uds,
             local_address,
-            retries,
+            0 if isinstance(retries, Retry) else retries,
             socket_options,
+            resolution=make_resolution(resolve, resolver, self),
+            happy_eyeballs_delay=happy_eyeballs_delay,
         )
         if isinstance(self._pool, (AsyncPool, AsyncHTTPProxyPool, AsyncSOCKSProxyPool)):
             self._reclaimer = AsyncReclaimer()
@@ -209,6 +255,43 @@ class AsyncHTTPTransport(AsyncBaseTransport):
     # Entering and leaving: the base class's (nothing to do on entry; `aclose()` on exit).
 
     async def handle_async_request(self, request: Request) -> Response:
+        if self._retry is not None:
+            return await self._send_with_retries(request, self._retry)
+        return await self._send(request)
+
+    async def _send_with_retries(self, request: Request, retry: Retry) -> Response:
+        """Send `request` as often as `retry` says (the policy is `httpx._retry`'s)."""
+        while True:
+            deadline = current_deadline.get()
+            remaining = None if deadline is None else deadline.remaining()
+            try:
+                response = await self._send(request)
+            except TransportError as exc:
+                plan = plan_after_error(retry, request, exc, remaining)
+                if plan is None or plan.exhausted:
+                    raise
+            else:
+                plan = plan_after_response(retry, request, response, remaining)
+                if plan is None or (plan.exhausted and not retry.raise_on_status):
+                    return response
+                try:
+                    await response.aread()  # so that the connection can be reused
+                except TransportError:
+                    await response.aclose()
+                if plan.exhausted:
+                    response.request = request
+                    message = status_error_message(response, len(retry.history))
+                    raise HTTPStatusError(message, request=request, response=response)
+            await async_back_off(request, plan)
+            retry = plan.retry
+
+    def pool_status(self) -> dict[str, PoolStatus]:
+        """Per origin ("https://example.com:443"): idle and active connections, and the
+        requests queued for one (empty with httpcore's stock pools)."""
+        status = getattr(self._pool, "pool_status", None)
+        return {} if status is None else dict(status())
+
+    async def _send(self, request: Request) -> Response:
         stream = request.stream
         if not isinstance(stream, AsyncByteStream):
             raise wrong_body_stream(self, request)
@@ -221,6 +304,8 @@ class AsyncHTTPTransport(AsyncBaseTransport):
         core_request = to_httpcore_request(request, body)
         if self._through_http_proxy:
             core_request = tunnelled_upgrade(core_request)
+        timings = Timings()
+        token = current_timings.set(timings)
         try:
             response = await self._pool.handle_async_request(core_request)
         except Exception as exc:
@@ -229,15 +314,20 @@ class AsyncHTTPTransport(AsyncBaseTransport):
                 raise
             raise mapped from exc
         finally:
+            current_timings.reset(token)
             # The pool is done with the body once it has the response head (or failed).
             if body is not stream:
                 await body.aclose()
+        timings.mark_head()
         body_stream = typing.cast(AsyncIterable[bytes], response.stream)
         if reclaimer is not None:
             reclaimer = reclaimer.current()
-        return make_response(
-            response, AsyncResponseStream(body_stream, request, reclaimer=reclaimer)
+        reply = make_response(
+            response,
+            AsyncResponseStream(body_stream, request, reclaimer=reclaimer, timings=timings),
         )
+        reply.extensions["timings"] = timings
+        return reply
 
     async def aclose(self) -> None:
         if self._reclaimer is not None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import inspect
+import math
 import ssl
 import sys
 import types
@@ -53,6 +55,8 @@ from .http11 import parser_factory
 from .network import limit_timeout
 from .network.async_deadline import AsyncDeadlineBackend
 from .network.backends import AsyncNativeBackend, NativeBackend
+from .network.resolution import Resolution, ResolverTypes, ResolveTypes
+from .network.route import HAPPY_EYEBALLS_DELAY
 from .network.sync_deadline import DeadlineBackend
 from .optional import require
 from .pool import (
@@ -74,6 +78,7 @@ __all__ = [
     "PoolClasses",
     "create_pool",
     "is_suspended_generator",
+    "make_resolution",
     "map_httpcore_exceptions",
     "make_response",
     "to_httpcore_request",
@@ -247,6 +252,31 @@ AsyncPoolClasses = _PoolKinds[httpcore.AsyncConnectionPool](
 )
 
 
+def make_resolution(
+    resolve: ResolveTypes | None, resolver: ResolverTypes | None, transport: object
+) -> Resolution | None:
+    """The name-resolution overrides of a transport (None: the system resolver only)."""
+    if resolve is None and resolver is None:
+        return None
+    asynchronous = isinstance(transport, AsyncBaseTransport)
+    if not asynchronous and resolver is not None and inspect.iscoroutinefunction(resolver):
+        raise TypeError(
+            "The resolver of a sync client or transport must be a plain function; "
+            "async functions are for AsyncClient and AsyncHTTPTransport."
+        )
+    return Resolution(resolve, resolver)
+
+
+def _happy_eyeballs_delay(value: float | None) -> float:
+    if value is None:
+        return HAPPY_EYEBALLS_DELAY
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"happy_eyeballs_delay must be a number of seconds, not {value!r}")
+    if math.isnan(value) or value < 0:
+        raise ValueError(f"happy_eyeballs_delay must be >= 0, not {value!r}")
+    return float(value)
+
+
 def create_pool(
     classes: _PoolKinds[P],
     verify: ssl.SSLContext | str | bool,
@@ -260,8 +290,13 @@ def create_pool(
     local_address: str | None,
     retries: int,
     socket_options: typing.Iterable[SOCKET_OPTION] | None,
+    *,
+    resolution: Resolution | None = None,
+    happy_eyeballs_delay: float | None = None,
 ) -> P:
-    """The pool for a transport's configuration (as httpx 0.28 builds it)."""
+    """The pool for a transport's configuration (as httpx 0.28 builds it, plus our
+    name-resolution options; `local_address` and `socket_options` apply to proxied
+    connections too)."""
     # (No h2 needed yet: an HTTP/2 connection asks for it when it is made, as in httpx.)
     parser_factory()  # HTTPX_HTTP1_PARSER names an engine that is there: say so now
     proxy = _as_proxy(proxy)
@@ -280,30 +315,43 @@ def create_pool(
         "http2": http2,
         "network_backend": classes.backend(),
     }
+    delay = _happy_eyeballs_delay(happy_eyeballs_delay)
     direct, http_proxy, socks_proxy = classes.stock
     if proxy is None:
-        return classes.pick(classes.direct, direct)(
-            uds=uds,
-            local_address=local_address,
-            retries=retries,
-            socket_options=socket_options,
-            **common,
+        ours, stock = classes.direct, direct
+        arguments: dict[str, typing.Any] = {
+            "uds": uds,
+            "local_address": local_address,
+            "retries": retries,
+            "socket_options": socket_options,
+        }
+    elif proxy.url.scheme in ("http", "https"):
+        ours, stock = classes.http_proxy, http_proxy
+        arguments = {
+            "proxy_url": _httpcore_url(proxy.url),
+            "proxy_auth": proxy.raw_auth,
+            "proxy_headers": proxy.headers.raw,
+            "proxy_ssl_context": proxy.ssl_context,
+            "local_address": local_address,
+            "socket_options": socket_options,
+        }
+    else:
+        require("socksio", "socks", "Using SOCKS proxy")
+        ours, stock = classes.socks_proxy, socks_proxy
+        arguments = {"proxy_url": _httpcore_url(proxy.url), "proxy_auth": proxy.raw_auth}
+    chosen = classes.pick(ours, stock)
+    if chosen is ours:
+        arguments["resolution"] = resolution
+        arguments["happy_eyeballs_delay"] = delay
+        if proxy is not None:
+            arguments["local_address"] = local_address
+            arguments["socket_options"] = socket_options
+    elif resolution is not None:  # pragma: no cover - an httpcore our pools do not support
+        raise RuntimeError(
+            "resolve= and resolver= need httpx's own connection pool, which does not "
+            f"support the httpcore installed (httpcore {httpcore.__version__})"
         )
-    if proxy.url.scheme in ("http", "https"):
-        return classes.pick(classes.http_proxy, http_proxy)(
-            proxy_url=_httpcore_url(proxy.url),
-            proxy_auth=proxy.raw_auth,
-            proxy_headers=proxy.headers.raw,
-            proxy_ssl_context=proxy.ssl_context,
-            socket_options=socket_options,
-            **common,
-        )
-    require("socksio", "socks", "Using SOCKS proxy")
-    return classes.pick(classes.socks_proxy, socks_proxy)(
-        proxy_url=_httpcore_url(proxy.url),
-        proxy_auth=proxy.raw_auth,
-        **common,
-    )
+    return chosen(**arguments, **common)
 
 
 def _httpcore_url(url: URL) -> httpcore.URL:

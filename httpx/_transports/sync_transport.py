@@ -17,6 +17,12 @@ collected (pool/reclaim.py), with a ResourceWarning naming the request.
 A request body's iterator that the connection stops iterating (sending failed, or was
 cancelled, or the server answered early) is closed here, in this task, rather than left
 to the garbage collector (where trio warns about unfinished async generators).
+
+Each response carries the durations of its phases (``response.extensions["timings"]``,
+see `httpx._timings`): the transport makes the request's `Timings` current while the
+pool and the connect step work for it, marks when the head arrived, and its response
+stream marks when the body ended. With ``retries=httpx.Retry(...)`` the transport sends
+a request again as the policy says (`httpx._retry`), sleeping in between.
 """
 
 from __future__ import annotations
@@ -29,9 +35,20 @@ import httpcore
 
 from .._config import DEFAULT_LIMITS, Limits
 from .._content import ByteStream
+from .._deadline import current_deadline
+from .._exceptions import HTTPStatusError, TransportError
 from .._models import Request, Response
+from .._retry import (
+    Retry,
+    plan_after_error,
+    plan_after_response,
+    status_error_message,
+    sync_back_off,
+)
+from .._timings import PoolStatus, Timings, current_timings
 from .._types import CertTypes, ProxyTypes, SyncByteStream
 from .base import BaseTransport
+from .network.resolution import ResolverTypes, ResolveTypes
 from .network.sync_primitives import ShieldCancellation
 from .pool import HTTPProxyPool, Pool, SOCKSProxyPool
 from .pool.reclaim import Reclaimer, warn_dropped_response
@@ -39,6 +56,7 @@ from .support import (
     PoolClasses,
     create_pool,
     is_suspended_generator,
+    make_resolution,
     make_response,
     map_httpcore_exceptions,
     to_httpcore_request,
@@ -62,6 +80,7 @@ class ResponseStream(SyncByteStream):
 
     _closed = True  # until __init__ has run: nothing for __del__ to do
     _reclaimer: Reclaimer | None = None
+    _timings: Timings | None = None
 
     def __init__(
         self,
@@ -69,6 +88,7 @@ class ResponseStream(SyncByteStream):
         request: Request | None = None,
         *,
         reclaimer: Reclaimer | None = None,
+        timings: Timings | None = None,
     ) -> None:
         self._httpcore_stream = httpcore_stream
         self._request = request
@@ -76,16 +96,19 @@ class ResponseStream(SyncByteStream):
         self._iterator: Iterator[bytes] | None = None
         if reclaimer is not None and reclaimer.is_reclaimable(httpcore_stream):
             self._reclaimer = reclaimer
+        self._timings = timings
 
     def __iter__(self) -> Iterator[bytes]:
         # Our pool's streams iterate without a generator; another stream's iterator
         # (a generator, with httpcore's stock pools) is closed by `close()` if it was
         # left unfinished.
         self._iterator = self._httpcore_stream.__iter__()
-        return MappedIterator(self._iterator, self._request)
+        return MappedIterator(self._iterator, self._request, self._timings)
 
     def close(self) -> None:
         self._closed = True
+        if self._timings is not None:
+            self._timings.mark_body_done()
         iterator, self._iterator = self._iterator, None
         if iterator is not None and is_suspended_generator(iterator):
             with ShieldCancellation(), map_httpcore_exceptions(self._request):
@@ -109,16 +132,21 @@ class ResponseStream(SyncByteStream):
 class MappedIterator(Iterator[bytes]):
     """Iterates an httpcore body, mapping its errors to ours."""
 
-    __slots__ = ("_inner", "_request")
+    __slots__ = ("_inner", "_request", "_timings")
 
-    def __init__(self, inner: Iterator[bytes], request: Request | None) -> None:
+    def __init__(
+        self, inner: Iterator[bytes], request: Request | None, timings: Timings | None = None
+    ) -> None:
         self._inner = inner
         self._request = request
+        self._timings = timings
 
     def __next__(self) -> bytes:
         try:
             return self._inner.__next__()
         except StopIteration:
+            if self._timings is not None:
+                self._timings.mark_body_done()
             raise
         except Exception as exc:
             mapped = translate_exception(exc, self._request)
@@ -165,10 +193,21 @@ class HTTPTransport(BaseTransport):
         limits: Connection pool limits.
         proxy: A proxy URL or `httpx.Proxy` to send everything through.
         uds: Path of a Unix domain socket to connect through instead of TCP.
-        local_address: Local IP address to connect from (`"0.0.0.0"` for IPv4 only).
-        retries: How many times to retry establishing a connection that failed
-            (`ConnectError`, `ConnectTimeout`); requests are never resent.
-        socket_options: `(level, option, value)` tuples set on each new socket.
+        local_address: Local IP address to connect from (`"0.0.0.0"` for IPv4 only),
+            also for connections to a proxy.
+        retries: An int: how many times to retry establishing a connection that failed
+            (`ConnectError`, `ConnectTimeout`), as in httpx 0.28. An `httpx.Retry`:
+            the whole retry policy (errors and statuses) for requests sent through
+            this transport (see the "Retries" page).
+        socket_options: `(level, option, value)` tuples set on each new socket, also on
+            connections to a proxy.
+        resolve: Static name resolution, like curl's `--resolve`: `{"host": "10.0.0.7"}`
+            or `{"host:8443": ["10.0.0.7", "10.0.0.8"]}`. TLS and `Host` keep the name.
+        resolver: A function `(host, port) -> list of IP addresses` (or None: ask the
+            system), called for every other host name (with an async client, it may be
+            an async function).
+        happy_eyeballs_delay: Seconds before racing the next address of a host
+            (RFC 8305; default 0.25).
     """
 
     # Set by __init__ for our pools; a subclass that builds its own pool goes without.
@@ -186,9 +225,14 @@ class HTTPTransport(BaseTransport):
         proxy: ProxyTypes | None = None,
         uds: str | None = None,
         local_address: str | None = None,
-        retries: int = 0,
+        retries: int | Retry = 0,
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
+        *,
+        resolve: ResolveTypes | None = None,
+        resolver: ResolverTypes | None = None,
+        happy_eyeballs_delay: float | None = None,
     ) -> None:
+        self._retry: Retry | None = retries if isinstance(retries, Retry) else None
         self._pool: httpcore.ConnectionPool = create_pool(
             PoolClasses,
             verify,
@@ -200,8 +244,10 @@ class HTTPTransport(BaseTransport):
             proxy,
             uds,
             local_address,
-            retries,
+            0 if isinstance(retries, Retry) else retries,
             socket_options,
+            resolution=make_resolution(resolve, resolver, self),
+            happy_eyeballs_delay=happy_eyeballs_delay,
         )
         if isinstance(self._pool, (Pool, HTTPProxyPool, SOCKSProxyPool)):
             self._reclaimer = Reclaimer()
@@ -211,6 +257,43 @@ class HTTPTransport(BaseTransport):
     # Entering and leaving: the base class's (nothing to do on entry; `close()` on exit).
 
     def handle_request(self, request: Request) -> Response:
+        if self._retry is not None:
+            return self._send_with_retries(request, self._retry)
+        return self._send(request)
+
+    def _send_with_retries(self, request: Request, retry: Retry) -> Response:
+        """Send `request` as often as `retry` says (the policy is `httpx._retry`'s)."""
+        while True:
+            deadline = current_deadline.get()
+            remaining = None if deadline is None else deadline.remaining()
+            try:
+                response = self._send(request)
+            except TransportError as exc:
+                plan = plan_after_error(retry, request, exc, remaining)
+                if plan is None or plan.exhausted:
+                    raise
+            else:
+                plan = plan_after_response(retry, request, response, remaining)
+                if plan is None or (plan.exhausted and not retry.raise_on_status):
+                    return response
+                try:
+                    response.read()  # so that the connection can be reused
+                except TransportError:
+                    response.close()
+                if plan.exhausted:
+                    response.request = request
+                    message = status_error_message(response, len(retry.history))
+                    raise HTTPStatusError(message, request=request, response=response)
+            sync_back_off(request, plan)
+            retry = plan.retry
+
+    def pool_status(self) -> dict[str, PoolStatus]:
+        """Per origin ("https://example.com:443"): idle and active connections, and the
+        requests queued for one (empty with httpcore's stock pools)."""
+        status = getattr(self._pool, "pool_status", None)
+        return {} if status is None else dict(status())
+
+    def _send(self, request: Request) -> Response:
         stream = request.stream
         if not isinstance(stream, SyncByteStream):
             raise wrong_body_stream(self, request)
@@ -223,6 +306,8 @@ class HTTPTransport(BaseTransport):
         core_request = to_httpcore_request(request, body)
         if self._through_http_proxy:
             core_request = tunnelled_upgrade(core_request)
+        timings = Timings()
+        token = current_timings.set(timings)
         try:
             response = self._pool.handle_request(core_request)
         except Exception as exc:
@@ -231,13 +316,20 @@ class HTTPTransport(BaseTransport):
                 raise
             raise mapped from exc
         finally:
+            current_timings.reset(token)
             # The pool is done with the body once it has the response head (or failed).
             if body is not stream:
                 body.close()
+        timings.mark_head()
         body_stream = typing.cast(Iterable[bytes], response.stream)
         if reclaimer is not None:
             reclaimer = reclaimer.current()
-        return make_response(response, ResponseStream(body_stream, request, reclaimer=reclaimer))
+        reply = make_response(
+            response,
+            ResponseStream(body_stream, request, reclaimer=reclaimer, timings=timings),
+        )
+        reply.extensions["timings"] = timings
+        return reply
 
     def close(self) -> None:
         if self._reclaimer is not None:

@@ -2,7 +2,8 @@
 
 Written once, as async code; scripts/unasync.py generates `sync_connect.py`. In order:
 
-1. name resolution (`_resolve`: the backend's resolver; one place to add overrides);
+1. name resolution (`_resolve`): the static overrides (``resolve=``), else the resolver
+   hook (``resolver=``), else the backend's resolver (see resolution.py);
 2. TCP (or a unix socket): with several addresses, a Happy Eyeballs race (RFC 8305:
    a new attempt every 250 ms, or as soon as the previous one fails, first success
    wins), from `local_address`, with `socket_options`;
@@ -13,7 +14,8 @@ Written once, as async code; scripts/unasync.py generates `sync_connect.py`. In 
    `retries` times, after 0 s, 0.5 s, 1 s, 2 s, ... (httpcore's backoff).
 
 Each phase reports to the ``trace`` extension as httpcore's connections do
-("connection.connect_tcp", "connection.start_tls", "connection.retry", ...).
+("connection.connect_tcp", "connection.start_tls", "connection.retry", ...), and its
+duration to the request's `Timings` (dns, connect, tls), when it has one.
 
 Test suites patch ``connect_tcp`` / ``connect_unix_socket`` on httpcore's backend classes
 (respx's do, to make a passed-through request fail): while such a patch is in place, the
@@ -22,6 +24,7 @@ connection is opened through the patched method (see `_httpcore_seam.async_patch
 
 from __future__ import annotations
 
+import inspect  # unasync: remove
 import ssl
 import time
 import typing
@@ -29,6 +32,7 @@ import typing
 import httpcore
 
 from ..._config import transport_ssl_context
+from ..._timings import record, record_connected
 from .._httpcore_seam import async_patched_backend
 from ..http11 import AsyncHTTP11Connection, ResponseParser
 from .async_deadline import AsyncDeadlineBackend
@@ -87,14 +91,18 @@ class AsyncConnector:
         delays = backoff_delays()
         while True:
             try:
-                return await self._connect_once(origin, request, timeout)
+                stream = await self._connect_once(origin, request, timeout)
+                record_connected()
+                return stream
             except (httpcore.ConnectError, httpcore.ConnectTimeout):
                 if retries_left <= 0:
                     raise
                 retries_left -= 1
                 delay = next(delays)
+                waiting = time.perf_counter()
                 async with AsyncTrace("retry", connection_logger, request, {"delay": delay}):
                     await self._backend.sleep(delay)
+                record("connect", waiting)  # waiting to connect again is connecting
 
     async def _connect_once(
         self, origin: httpcore.Origin, request: httpcore.Request, timeout: float | None
@@ -131,14 +139,17 @@ class AsyncConnector:
                 "timeout": timeout,
                 "socket_options": options.socket_options,
             }
+            started = time.perf_counter()
             async with AsyncTrace(
                 "connect_unix_socket", connection_logger, request, kwargs
             ) as trace:
                 stream = await backend.connect_unix_socket(**kwargs)
                 trace.return_value = stream
+            record("connect", started)
             return stream
+        host = origin.host.decode("ascii")
         kwargs = {
-            "host": origin.host.decode("ascii"),
+            "host": host,
             "port": origin.port,
             "local_address": options.local_address,
             "timeout": timeout,
@@ -150,9 +161,15 @@ class AsyncConnector:
                 and backend.races
                 and async_patched_backend() is None
             ):
-                stream = await self._connect_tcp(backend, kwargs["host"], origin.port, timeout)
+                stream = await self._connect_tcp(backend, host, origin.port, timeout)
             else:
+                overridden = await self._overridden(host, origin.port)
+                if overridden is not None:
+                    # A backend that cannot race (a test's patch): the first address.
+                    kwargs = {**kwargs, "host": overridden[0][1]}
+                started = time.perf_counter()
                 stream = await backend.connect_tcp(**kwargs)
+                record("connect", started)
             trace.return_value = stream
         return stream
 
@@ -160,35 +177,62 @@ class AsyncConnector:
         self, backend: AsyncDeadlineBackend, host: str, port: int, timeout: float | None
     ) -> httpcore.AsyncNetworkStream:
         options = self.options
-        if ip_family(host) is not None:
-            addresses: list[Address] = [(ip_family(host), host)]  # type: ignore[list-item]
+        started = time.monotonic()
+        family = ip_family(host)
+        if family is not None:
+            addresses: list[Address] = [(family, host)]
         else:
-            started = time.monotonic()
+            resolving = time.perf_counter()
             addresses = interleave(await self._resolve(backend, host, port, timeout))
+            record("dns", resolving)
             if timeout is not None:
                 timeout = max(timeout - (time.monotonic() - started), 0.0)
+        connecting = time.perf_counter()
         if len(addresses) == 1:
-            return await backend.connect_tcp(
+            stream = await backend.connect_tcp(
                 addresses[0][1],
                 port,
                 timeout=timeout,
                 local_address=options.local_address,
                 socket_options=options.socket_options,
             )
-        return await backend.connect_tcp_race(
-            addresses,
-            port,
-            timeout=timeout,
-            local_address=options.local_address,
-            socket_options=options.socket_options,
-            delay=options.happy_eyeballs_delay,
-        )
+        else:
+            stream = await backend.connect_tcp_race(
+                addresses,
+                port,
+                timeout=timeout,
+                local_address=options.local_address,
+                socket_options=options.socket_options,
+                delay=options.happy_eyeballs_delay,
+            )
+        record("connect", connecting)
+        return stream
 
     async def _resolve(
         self, backend: AsyncDeadlineBackend, host: str, port: int, timeout: float | None
     ) -> list[Address]:
-        """The addresses of `host`, as the system resolver gives them."""
+        """The addresses of `host`: overridden (``resolve=``, ``resolver=``), else as the
+        system resolver gives them."""
+        overridden = await self._overridden(host, port)
+        if overridden is not None:
+            return overridden
         return await backend.resolve(host, port, timeout, self.options.local_address)
+
+    async def _overridden(self, host: str, port: int) -> list[Address] | None:
+        """The addresses ``resolve=`` or ``resolver=`` give `host`, if they do."""
+        resolution = self.options.resolution
+        if not resolution or ip_family(host) is not None:
+            return None
+        addresses = resolution.lookup(host, port)
+        if addresses is not None or resolution.resolver is None:
+            return addresses
+        try:
+            answer = resolution.resolver(host, port)
+            if inspect.isawaitable(answer):  # unasync: remove
+                answer = await answer  # unasync: remove
+        except OSError as exc:  # socket.gaierror and the like: a failed look-up
+            raise httpcore.ConnectError(str(exc) or repr(exc)) from exc
+        return resolution.check_answer(host, answer)
 
     # --- TLS ------------------------------------------------------------------------------------
 
@@ -205,9 +249,11 @@ class AsyncConnector:
             "server_hostname": server_hostname,
             "timeout": timeout,
         }
+        started = time.perf_counter()
         async with AsyncTrace("start_tls", connection_logger, request, kwargs) as trace:
             stream = await stream.start_tls(ssl_context, server_hostname, timeout)
             trace.return_value = stream
+        record("tls", started)
         return stream
 
     # --- proxies --------------------------------------------------------------------------------
@@ -227,10 +273,14 @@ class AsyncConnector:
                 stream = await self._start_tls(
                     stream, self._proxy_ssl_context, server_hostname, timeout, request
                 )
+            # The proxy's handshake counts as connecting (the hop to the proxy has
+            # recorded its own DNS, connect and TLS).
+            started = time.perf_counter()
             if proxy.is_socks:
                 await self._socks5(stream, proxy, origin, request, timeout)
             elif not proxy.forwards(origin):
                 stream = await self._tunnel(stream, proxy, origin, request)
+            record("connect", started)
         except BaseException:
             with AsyncShieldCancellation():
                 await stream.aclose()

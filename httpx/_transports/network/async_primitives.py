@@ -57,7 +57,7 @@ class AsyncThreadLock:
 AsyncPoolLock = AsyncThreadLock
 AsyncLock = anyio.Lock
 # Whether one request's deadline leaves an HTTP/2 connection's shared stream alone: on an
-# event loop, a cancel scope bounds each request instead (`_flow._within_deadline`).
+# event loop, a cancel scope bounds each request instead (`_flow_streams.within_deadline`).
 AsyncSharesH2Streams = True
 
 

@@ -18,6 +18,8 @@ import typing
 
 import httpcore
 
+from .resolution import Resolution
+
 if typing.TYPE_CHECKING:  # pragma: no cover
     from httpcore import SOCKET_OPTION
 
@@ -92,6 +94,8 @@ class ConnectOptions:
     keepalive_expiry: float | None = None
     proxy: ProxyRoute | None = None
     happy_eyeballs_delay: float = HAPPY_EYEBALLS_DELAY
+    # Static overrides and the resolver hook, if any.
+    resolution: Resolution | None = None
 
     @property
     def alpn_protocols(self) -> list[str]:

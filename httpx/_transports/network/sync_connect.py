@@ -4,7 +4,8 @@
 
 Written once, as async code; scripts/unasync.py generates `sync_connect.py`. In order:
 
-1. name resolution (`_resolve`: the backend's resolver; one place to add overrides);
+1. name resolution (`_resolve`): the static overrides (``resolve=``), else the resolver
+   hook (``resolver=``), else the backend's resolver (see resolution.py);
 2. TCP (or a unix socket): with several addresses, a Happy Eyeballs race (RFC 8305:
    a new attempt every 250 ms, or as soon as the previous one fails, first success
    wins), from `local_address`, with `socket_options`;
@@ -15,7 +16,8 @@ Written once, as async code; scripts/unasync.py generates `sync_connect.py`. In 
    `retries` times, after 0 s, 0.5 s, 1 s, 2 s, ... (httpcore's backoff).
 
 Each phase reports to the ``trace`` extension as httpcore's connections do
-("connection.connect_tcp", "connection.start_tls", "connection.retry", ...).
+("connection.connect_tcp", "connection.start_tls", "connection.retry", ...), and its
+duration to the request's `Timings` (dns, connect, tls), when it has one.
 
 Test suites patch ``connect_tcp`` / ``connect_unix_socket`` on httpcore's backend classes
 (respx's do, to make a passed-through request fail): while such a patch is in place, the
@@ -31,6 +33,7 @@ import typing
 import httpcore
 
 from ..._config import transport_ssl_context
+from ..._timings import record, record_connected
 from .._httpcore_seam import sync_patched_backend
 from ..http11 import HTTP11Connection, ResponseParser
 from .route import (
@@ -89,14 +92,18 @@ class Connector:
         delays = backoff_delays()
         while True:
             try:
-                return self._connect_once(origin, request, timeout)
+                stream = self._connect_once(origin, request, timeout)
+                record_connected()
+                return stream
             except (httpcore.ConnectError, httpcore.ConnectTimeout):
                 if retries_left <= 0:
                     raise
                 retries_left -= 1
                 delay = next(delays)
+                waiting = time.perf_counter()
                 with Trace("retry", connection_logger, request, {"delay": delay}):
                     self._backend.sleep(delay)
+                record("connect", waiting)  # waiting to connect again is connecting
 
     def _connect_once(
         self, origin: httpcore.Origin, request: httpcore.Request, timeout: float | None
@@ -131,12 +138,15 @@ class Connector:
                 "timeout": timeout,
                 "socket_options": options.socket_options,
             }
+            started = time.perf_counter()
             with Trace("connect_unix_socket", connection_logger, request, kwargs) as trace:
                 stream = backend.connect_unix_socket(**kwargs)
                 trace.return_value = stream
+            record("connect", started)
             return stream
+        host = origin.host.decode("ascii")
         kwargs = {
-            "host": origin.host.decode("ascii"),
+            "host": host,
             "port": origin.port,
             "local_address": options.local_address,
             "timeout": timeout,
@@ -148,9 +158,15 @@ class Connector:
                 and backend.races
                 and sync_patched_backend() is None
             ):
-                stream = self._connect_tcp(backend, kwargs["host"], origin.port, timeout)
+                stream = self._connect_tcp(backend, host, origin.port, timeout)
             else:
+                overridden = self._overridden(host, origin.port)
+                if overridden is not None:
+                    # A backend that cannot race (a test's patch): the first address.
+                    kwargs = {**kwargs, "host": overridden[0][1]}
+                started = time.perf_counter()
                 stream = backend.connect_tcp(**kwargs)
+                record("connect", started)
             trace.return_value = stream
         return stream
 
@@ -158,35 +174,60 @@ class Connector:
         self, backend: DeadlineBackend, host: str, port: int, timeout: float | None
     ) -> httpcore.NetworkStream:
         options = self.options
-        if ip_family(host) is not None:
-            addresses: list[Address] = [(ip_family(host), host)]  # type: ignore[list-item]
+        started = time.monotonic()
+        family = ip_family(host)
+        if family is not None:
+            addresses: list[Address] = [(family, host)]
         else:
-            started = time.monotonic()
+            resolving = time.perf_counter()
             addresses = interleave(self._resolve(backend, host, port, timeout))
+            record("dns", resolving)
             if timeout is not None:
                 timeout = max(timeout - (time.monotonic() - started), 0.0)
+        connecting = time.perf_counter()
         if len(addresses) == 1:
-            return backend.connect_tcp(
+            stream = backend.connect_tcp(
                 addresses[0][1],
                 port,
                 timeout=timeout,
                 local_address=options.local_address,
                 socket_options=options.socket_options,
             )
-        return backend.connect_tcp_race(
-            addresses,
-            port,
-            timeout=timeout,
-            local_address=options.local_address,
-            socket_options=options.socket_options,
-            delay=options.happy_eyeballs_delay,
-        )
+        else:
+            stream = backend.connect_tcp_race(
+                addresses,
+                port,
+                timeout=timeout,
+                local_address=options.local_address,
+                socket_options=options.socket_options,
+                delay=options.happy_eyeballs_delay,
+            )
+        record("connect", connecting)
+        return stream
 
     def _resolve(
         self, backend: DeadlineBackend, host: str, port: int, timeout: float | None
     ) -> list[Address]:
-        """The addresses of `host`, as the system resolver gives them."""
+        """The addresses of `host`: overridden (``resolve=``, ``resolver=``), else as the
+        system resolver gives them."""
+        overridden = self._overridden(host, port)
+        if overridden is not None:
+            return overridden
         return backend.resolve(host, port, timeout, self.options.local_address)
+
+    def _overridden(self, host: str, port: int) -> list[Address] | None:
+        """The addresses ``resolve=`` or ``resolver=`` give `host`, if they do."""
+        resolution = self.options.resolution
+        if not resolution or ip_family(host) is not None:
+            return None
+        addresses = resolution.lookup(host, port)
+        if addresses is not None or resolution.resolver is None:
+            return addresses
+        try:
+            answer = resolution.resolver(host, port)
+        except OSError as exc:  # socket.gaierror and the like: a failed look-up
+            raise httpcore.ConnectError(str(exc) or repr(exc)) from exc
+        return resolution.check_answer(host, answer)
 
     # --- TLS ------------------------------------------------------------------------------------
 
@@ -203,9 +244,11 @@ class Connector:
             "server_hostname": server_hostname,
             "timeout": timeout,
         }
+        started = time.perf_counter()
         with Trace("start_tls", connection_logger, request, kwargs) as trace:
             stream = stream.start_tls(ssl_context, server_hostname, timeout)
             trace.return_value = stream
+        record("tls", started)
         return stream
 
     # --- proxies --------------------------------------------------------------------------------
@@ -225,10 +268,14 @@ class Connector:
                 stream = self._start_tls(
                     stream, self._proxy_ssl_context, server_hostname, timeout, request
                 )
+            # The proxy's handshake counts as connecting (the hop to the proxy has
+            # recorded its own DNS, connect and TLS).
+            started = time.perf_counter()
             if proxy.is_socks:
                 self._socks5(stream, proxy, origin, request, timeout)
             elif not proxy.forwards(origin):
                 stream = self._tunnel(stream, proxy, origin, request)
+            record("connect", started)
         except BaseException:
             with ShieldCancellation():
                 stream.close()

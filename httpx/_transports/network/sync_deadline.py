@@ -9,6 +9,8 @@ shortening every timeout to the time the request has left, the wrappers:
   backend underneath;
 * on the async side only, leave the stream of an HTTP/2 connection unlimited
   (`SharedStream`), since its requests share it;
+* mark, in the current request's `Timings`, when its request was written and the
+  response read;
 * open connections through a test's patch of httpcore's backend classes, when there is
   one (respx patches ``connect_tcp`` to make passed-through requests fail; see
   _httpcore_seam.py): for the connect step, and for httpcore's own connections when a
@@ -23,6 +25,7 @@ import typing
 import httpcore
 
 from ..._exceptions import ConnectTimeout, ReadTimeout, WriteTimeout
+from ..._timings import current_timings
 from .._httpcore_seam import sync_patched_backend
 from .deadline import enter_phase, limit_sleep, limit_timeout, pass_through_extras, speaks_h2
 from .route import Address
@@ -42,10 +45,16 @@ class DeadlineStream(httpcore.NetworkStream):
         pass_through_extras(self, stream)
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        timings = current_timings.get()
+        if timings is not None:
+            timings.mark_read()
         return self._stream.read(max_bytes, limit_timeout(timeout, ReadTimeout))
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         self._stream.write(buffer, limit_timeout(timeout, WriteTimeout))
+        timings = current_timings.get()
+        if timings is not None:
+            timings.mark_sent()
 
     def start_tls(
         self,
@@ -71,7 +80,7 @@ class SharedStream(httpcore.NetworkStream):
     a read or write may be done by one request on behalf of the others, and when it times
     out the connection fails every stream on it. So one request's deadline does not shorten
     these timeouts; the async driver's cancel scope enforces it for that request alone
-    (`_flow._within_deadline`). The phase is still recorded, for the right exception."""
+    (`_flow_streams.within_deadline`). The phase is still recorded, for the right exception."""
 
     def __init__(self, stream: httpcore.NetworkStream) -> None:
         self._stream = stream
@@ -82,11 +91,17 @@ class SharedStream(httpcore.NetworkStream):
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         enter_phase(ReadTimeout)
+        timings = current_timings.get()
+        if timings is not None:
+            timings.mark_read()
         return self._stream.read(max_bytes, timeout)
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
         enter_phase(WriteTimeout)
         self._stream.write(buffer, timeout)
+        timings = current_timings.get()
+        if timings is not None:
+            timings.mark_sent()
 
 
 class DeadlineBackend(httpcore.NetworkBackend):

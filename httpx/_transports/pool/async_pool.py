@@ -19,6 +19,10 @@ Cancellation at any await leaves the pool consistent: a request that leaves (don
 failed, cancelled, timed out) is removed from the bookkeeping, and a connection nobody
 can use any more is closed (state.py).
 
+A request that a reused connection fails before any response (the server closed it
+while it was idle: stale.py says when) is sent again, once, on a new connection. The
+time a request waits for a connection is recorded in its `Timings` (pool).
+
 Test suites patch ``httpcore.AsyncConnectionPool.handle_async_request`` (respx does):
 while such a patch is in place, requests go to it, with this pool as ``self``.
 """
@@ -27,19 +31,24 @@ from __future__ import annotations
 
 import ssl
 import sys
+import time
 import types
 import typing
 
 import httpcore
 
+from ..._timings import PoolStatus, record
 from .._httpcore_seam import httpcore_response
 from ..http11 import ResponseParser, parser_factory
 from ..network.async_connect import AsyncConnector
 from ..network.async_deadline import AsyncDeadlineBackend
 from ..network.async_primitives import AsyncPoolLock, AsyncShieldCancellation, AsyncWaiter
 from ..network.backends import AsyncNativeBackend
-from ..network.route import ConnectOptions, ProxyRoute
+from ..network.resolution import Resolution
+from ..network.route import HAPPY_EYEBALLS_DELAY, ConnectOptions, ProxyRoute
+from ..network.trace import AsyncTrace, connection_logger
 from .async_connection import AsyncConnection
+from .stale import should_retry_stale
 from .state import PoolState
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -79,13 +88,14 @@ def _check_scheme(request: httpcore.Request) -> None:
 class AsyncPoolRequest:
     """A request in the pool: the connection it was given, or its wait for one."""
 
-    __slots__ = ("_waiter", "connection", "origin", "request")
+    __slots__ = ("_waiter", "connection", "fresh", "origin", "request")
 
     def __init__(self, request: httpcore.Request) -> None:
         self.request = request
         self.origin = request.url.origin
         self.connection: AsyncConnection | None = None
         self._waiter: AsyncWaiter | None = None
+        self.fresh = False  # retried after a stale connection: a new one only
 
     def assign(self, connection: AsyncConnection) -> None:
         """Called by the bookkeeping, under the pool's lock."""
@@ -132,6 +142,11 @@ class AsyncPoolMixin:
     def connections(self) -> list[httpcore.AsyncConnectionInterface]:
         return list(self._pool_state.connections)
 
+    def pool_status(self) -> dict[str, PoolStatus]:
+        """Per origin: idle and active connections, queued requests."""
+        with self._pool_lock:
+            return self._pool_state.status()
+
     async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
         entry = self._httpcore_class.handle_async_request
         if entry is not _HTTPCORE_ENTRY:
@@ -151,6 +166,7 @@ class AsyncPoolMixin:
                 connection = pool_request.connection
                 if connection is None:
                     connection = await self._wait_for_connection(pool_request, timeout)
+                reused = connection.has_connected()
                 try:
                     response = await connection.handle_async_request(request)
                 except httpcore.ConnectionNotAvailable:
@@ -158,6 +174,16 @@ class AsyncPoolMixin:
                     # maybe-HTTP/2 one turned out to be, an HTTP/2 one closing).
                     with lock:
                         closing = state.requeue(pool_request)
+                except (httpcore.NetworkError, httpcore.RemoteProtocolError) as exc:
+                    if not should_retry_stale(request, exc, reused, pool_request.fresh):
+                        raise
+                    # Closed by the server while idle (see stale.py): once more, on a
+                    # new connection.
+                    kwargs = {"request": request, "exception": exc}
+                    async with AsyncTrace("retry_stale", connection_logger, request, kwargs):
+                        pool_request.fresh = True
+                        with lock:
+                            closing = state.requeue(pool_request)
                 else:
                     break
         except BaseException:
@@ -181,7 +207,9 @@ class AsyncPoolMixin:
             if connection is None:
                 waiter = pool_request._waiter = AsyncWaiter()
         if connection is None:
+            started = time.perf_counter()
             await waiter.wait(timeout)
+            record("pool", started)
             with self._pool_lock:
                 pool_request._waiter = None
                 connection = pool_request.connection
@@ -315,6 +343,8 @@ class AsyncPool(AsyncPoolMixin, httpcore.AsyncConnectionPool):
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
         *,
         http1_parser: str | None = None,
+        resolution: Resolution | None = None,
+        happy_eyeballs_delay: float = HAPPY_EYEBALLS_DELAY,
     ) -> None:
         options = ConnectOptions(
             ssl_context=ssl_context,
@@ -325,6 +355,8 @@ class AsyncPool(AsyncPoolMixin, httpcore.AsyncConnectionPool):
             uds=uds,
             socket_options=socket_options,
             keepalive_expiry=keepalive_expiry,
+            resolution=resolution,
+            happy_eyeballs_delay=happy_eyeballs_delay,
         )
         self._setup(
             options, network_backend, max_connections, max_keepalive_connections, http1_parser
@@ -369,6 +401,8 @@ class AsyncHTTPProxyPool(AsyncPoolMixin, httpcore.AsyncHTTPProxy):
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
         *,
         http1_parser: str | None = None,
+        resolution: Resolution | None = None,
+        happy_eyeballs_delay: float = HAPPY_EYEBALLS_DELAY,
     ) -> None:
         options = ConnectOptions(
             ssl_context=ssl_context,
@@ -379,6 +413,8 @@ class AsyncHTTPProxyPool(AsyncPoolMixin, httpcore.AsyncHTTPProxy):
             socket_options=socket_options,
             keepalive_expiry=keepalive_expiry,
             proxy=ProxyRoute.http(proxy_url, proxy_auth, proxy_headers, proxy_ssl_context),
+            resolution=resolution,
+            happy_eyeballs_delay=happy_eyeballs_delay,
         )
         self._setup(
             options, network_backend, max_connections, max_keepalive_connections, http1_parser
@@ -424,6 +460,8 @@ class AsyncSOCKSProxyPool(AsyncPoolMixin, httpcore.AsyncSOCKSProxy):
         local_address: str | None = None,
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
         http1_parser: str | None = None,
+        resolution: Resolution | None = None,
+        happy_eyeballs_delay: float = HAPPY_EYEBALLS_DELAY,
     ) -> None:
         options = ConnectOptions(
             ssl_context=ssl_context,
@@ -434,6 +472,8 @@ class AsyncSOCKSProxyPool(AsyncPoolMixin, httpcore.AsyncSOCKSProxy):
             socket_options=socket_options,
             keepalive_expiry=keepalive_expiry,
             proxy=ProxyRoute(proxy_url, auth=proxy_auth),
+            resolution=resolution,
+            happy_eyeballs_delay=happy_eyeballs_delay,
         )
         self._setup(
             options, network_backend, max_connections, max_keepalive_connections, http1_parser

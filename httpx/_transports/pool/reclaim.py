@@ -8,7 +8,7 @@ pool stream then. Closing it is what ``response.close()`` would have done: the c
 to the pool if its response had been read to the end, otherwise it is closed; either way
 its slot is freed and the next queued request gets it. A `ResourceWarning` naming the
 request's method and URL tells the programmer to close responses. The request flow's
-response stream holds its `Response` weakly (`_flow._TimedSyncStream`), so a dropped
+response stream holds its `Response` weakly (`_flow_streams._TimedSyncStream`), so a dropped
 response is usually freed by reference counting the moment it is dropped, not whenever
 the cycle collector next runs.
 

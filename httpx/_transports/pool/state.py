@@ -21,9 +21,10 @@ How
 The pool (async_pool.py) reports three events: a request arrives (`add`), a request
 is done with its connection or gives up waiting (`remove`), and a connection refused
 the request it was given (`requeue`: a maybe-HTTP/2 connection turned out HTTP/1.1, or
-an HTTP/2 connection is closing). Each returns the connections the pool must close (it
-closes them outside its lock), and hands connections to waiting requests by calling
-their `assign`.
+an HTTP/2 connection is closing; or a reused connection turned out closed by the
+server, and the request is to be retried on a new connection: see stale.py). Each
+returns the connections the pool must close (it closes them outside its lock), and
+hands connections to waiting requests by calling their `assign`.
 
 Keep-alive expiry is lazy: the oldest idle connection is checked on each event, and a
 connection taken for reuse is checked (``has_expired()``, which also sees a server's
@@ -40,6 +41,8 @@ from collections.abc import Callable
 from typing import Generic, Protocol, TypeVar
 
 import httpcore
+
+from ..._timings import PoolStatus
 
 __all__ = ["PoolState", "Waiting"]
 
@@ -61,6 +64,8 @@ class Waiting(Protocol[C]):
 
     connection: C | None
     origin: httpcore.Origin
+    # Not a connection that sat idle (a retry after a stale connection).
+    fresh: bool
 
     def assign(self, connection: C) -> None: ...
 
@@ -125,6 +130,19 @@ class PoolState(Generic[C, R]):
     def queued(self) -> int:
         return len(self._waiting)
 
+    def status(self) -> dict[str, PoolStatus]:
+        """Per origin ("https://example.com:443"): idle and active connections, and
+        queued requests. O(origins)."""
+        result: dict[str, PoolStatus] = {}
+        for entry in self._origins.values():
+            if not entry.connection_count and not entry.waiting:
+                continue
+            idle = len(entry.idle)
+            result[str(entry.origin)] = PoolStatus(
+                idle, entry.connection_count - idle, len(entry.waiting)
+            )
+        return result
+
     # --- events -------------------------------------------------------------------------
 
     def add(self, pool_request: R) -> list[C]:
@@ -164,8 +182,9 @@ class PoolState(Generic[C, R]):
         return closing
 
     def requeue(self, pool_request: R) -> list[C]:
-        """The request's connection refused it (`ConnectionNotAvailable`): queue it
-        again, at the head of the line."""
+        """The request's connection refused it (`ConnectionNotAvailable`), or failed it
+        as stale (the request's `fresh` is then set): queue it again, at the head of the
+        line."""
         connection = self._assigned.pop(pool_request)
         pool_request.connection = None
         self._load[connection] -= 1
@@ -255,7 +274,7 @@ class PoolState(Generic[C, R]):
         waiting = self._waiting
         while waiting:
             pool_request, entry = next(iter(waiting.items()))
-            connection = self._find_connection(entry, closing)
+            connection = self._find_connection(entry, closing, pool_request.fresh)
             if connection is None:
                 return
             del waiting[pool_request]
@@ -274,10 +293,17 @@ class PoolState(Generic[C, R]):
 
     # --- finding a connection -------------------------------------------------------------
 
-    def _find_connection(self, entry: _OriginEntry[C, R], closing: list[C]) -> C | None:
-        """A connection for a request to `entry`'s origin, or None if it must wait."""
+    def _find_connection(
+        self, entry: _OriginEntry[C, R], closing: list[C], fresh: bool = False
+    ) -> C | None:
+        """A connection for a request to `entry`'s origin, or None if it must wait.
+
+        `fresh`: not one that sat idle (a retry after a stale connection, which others
+        idle as long may share). A multiplexed one is busy, so not idle: HTTP/2 requests
+        retried together share the first new connection rather than each making one.
+        """
         connection = self._take_shared(entry)
-        if connection is None:
+        if connection is None and not fresh:
             connection = self._take_idle(entry, closing)
         if connection is None:
             if len(self.connections) >= self._max_connections:

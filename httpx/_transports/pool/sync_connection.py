@@ -136,6 +136,10 @@ class Connection(httpcore.ConnectionInterface):
             self._connection = stand_in
         return httpcore.HTTPConnection.handle_request(stand_in, request)
 
+    def has_connected(self) -> bool:
+        """Whether the connection was open before (a request on it reuses it)."""
+        return self._connection is not None
+
     # --- httpcore's connection interface ------------------------------------------------
 
     def can_handle_request(self, origin: httpcore.Origin) -> bool:

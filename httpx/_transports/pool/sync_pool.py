@@ -21,6 +21,10 @@ Cancellation at any leaves the pool consistent: a request that leaves (done,
 failed, cancelled, timed out) is removed from the bookkeeping, and a connection nobody
 can use any more is closed (state.py).
 
+A request that a reused connection fails before any response (the server closed it
+while it was idle: stale.py says when) is sent again, once, on a new connection. The
+time a request waits for a connection is recorded in its `Timings` (pool).
+
 Test suites patch ``httpcore.ConnectionPool.handle_request`` (respx does):
 while such a patch is in place, requests go to it, with this pool as ``self``.
 """
@@ -29,18 +33,23 @@ from __future__ import annotations
 
 import ssl
 import sys
+import time
 import types
 import typing
 
 import httpcore
 
+from ..._timings import PoolStatus, record
 from .._httpcore_seam import httpcore_response
 from ..http11 import ResponseParser, parser_factory
 from ..network.backends import NativeBackend
-from ..network.route import ConnectOptions, ProxyRoute
+from ..network.resolution import Resolution
+from ..network.route import HAPPY_EYEBALLS_DELAY, ConnectOptions, ProxyRoute
 from ..network.sync_connect import Connector
 from ..network.sync_deadline import DeadlineBackend
 from ..network.sync_primitives import PoolLock, ShieldCancellation, Waiter
+from ..network.trace import Trace, connection_logger
+from .stale import should_retry_stale
 from .state import PoolState
 from .sync_connection import Connection
 
@@ -81,13 +90,14 @@ def _check_scheme(request: httpcore.Request) -> None:
 class PoolRequest:
     """A request in the pool: the connection it was given, or its wait for one."""
 
-    __slots__ = ("_waiter", "connection", "origin", "request")
+    __slots__ = ("_waiter", "connection", "fresh", "origin", "request")
 
     def __init__(self, request: httpcore.Request) -> None:
         self.request = request
         self.origin = request.url.origin
         self.connection: Connection | None = None
         self._waiter: Waiter | None = None
+        self.fresh = False  # retried after a stale connection: a new one only
 
     def assign(self, connection: Connection) -> None:
         """Called by the bookkeeping, under the pool's lock."""
@@ -134,6 +144,11 @@ class PoolMixin:
     def connections(self) -> list[httpcore.ConnectionInterface]:
         return list(self._pool_state.connections)
 
+    def pool_status(self) -> dict[str, PoolStatus]:
+        """Per origin: idle and active connections, queued requests."""
+        with self._pool_lock:
+            return self._pool_state.status()
+
     def handle_request(self, request: httpcore.Request) -> httpcore.Response:
         entry = self._httpcore_class.handle_request
         if entry is not _HTTPCORE_ENTRY:
@@ -153,6 +168,7 @@ class PoolMixin:
                 connection = pool_request.connection
                 if connection is None:
                     connection = self._wait_for_connection(pool_request, timeout)
+                reused = connection.has_connected()
                 try:
                     response = connection.handle_request(request)
                 except httpcore.ConnectionNotAvailable:
@@ -160,6 +176,16 @@ class PoolMixin:
                     # maybe-HTTP/2 one turned out to be, an HTTP/2 one closing).
                     with lock:
                         closing = state.requeue(pool_request)
+                except (httpcore.NetworkError, httpcore.RemoteProtocolError) as exc:
+                    if not should_retry_stale(request, exc, reused, pool_request.fresh):
+                        raise
+                    # Closed by the server while idle (see stale.py): once more, on a
+                    # new connection.
+                    kwargs = {"request": request, "exception": exc}
+                    with Trace("retry_stale", connection_logger, request, kwargs):
+                        pool_request.fresh = True
+                        with lock:
+                            closing = state.requeue(pool_request)
                 else:
                     break
         except BaseException:
@@ -181,7 +207,9 @@ class PoolMixin:
             if connection is None:
                 waiter = pool_request._waiter = Waiter()
         if connection is None:
+            started = time.perf_counter()
             waiter.wait(timeout)
+            record("pool", started)
             with self._pool_lock:
                 pool_request._waiter = None
                 connection = pool_request.connection
@@ -313,6 +341,8 @@ class Pool(PoolMixin, httpcore.ConnectionPool):
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
         *,
         http1_parser: str | None = None,
+        resolution: Resolution | None = None,
+        happy_eyeballs_delay: float = HAPPY_EYEBALLS_DELAY,
     ) -> None:
         options = ConnectOptions(
             ssl_context=ssl_context,
@@ -323,6 +353,8 @@ class Pool(PoolMixin, httpcore.ConnectionPool):
             uds=uds,
             socket_options=socket_options,
             keepalive_expiry=keepalive_expiry,
+            resolution=resolution,
+            happy_eyeballs_delay=happy_eyeballs_delay,
         )
         self._setup(
             options, network_backend, max_connections, max_keepalive_connections, http1_parser
@@ -367,6 +399,8 @@ class HTTPProxyPool(PoolMixin, httpcore.HTTPProxy):
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
         *,
         http1_parser: str | None = None,
+        resolution: Resolution | None = None,
+        happy_eyeballs_delay: float = HAPPY_EYEBALLS_DELAY,
     ) -> None:
         options = ConnectOptions(
             ssl_context=ssl_context,
@@ -377,6 +411,8 @@ class HTTPProxyPool(PoolMixin, httpcore.HTTPProxy):
             socket_options=socket_options,
             keepalive_expiry=keepalive_expiry,
             proxy=ProxyRoute.http(proxy_url, proxy_auth, proxy_headers, proxy_ssl_context),
+            resolution=resolution,
+            happy_eyeballs_delay=happy_eyeballs_delay,
         )
         self._setup(
             options, network_backend, max_connections, max_keepalive_connections, http1_parser
@@ -422,6 +458,8 @@ class SOCKSProxyPool(PoolMixin, httpcore.SOCKSProxy):
         local_address: str | None = None,
         socket_options: typing.Iterable[SOCKET_OPTION] | None = None,
         http1_parser: str | None = None,
+        resolution: Resolution | None = None,
+        happy_eyeballs_delay: float = HAPPY_EYEBALLS_DELAY,
     ) -> None:
         options = ConnectOptions(
             ssl_context=ssl_context,
@@ -432,6 +470,8 @@ class SOCKSProxyPool(PoolMixin, httpcore.SOCKSProxy):
             socket_options=socket_options,
             keepalive_expiry=keepalive_expiry,
             proxy=ProxyRoute(proxy_url, auth=proxy_auth),
+            resolution=resolution,
+            happy_eyeballs_delay=happy_eyeballs_delay,
         )
         self._setup(
             options, network_backend, max_connections, max_keepalive_connections, http1_parser
