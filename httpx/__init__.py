@@ -54,7 +54,6 @@ from ._exceptions import (
 from ._exceptions import DecodedSizeExceeded as DecodedSizeExceeded
 from ._models import Cookies, Headers, Request, Response
 from ._retry import Retry as Retry
-from ._sse import EventSource, Reconnect, ServerSentEvent, SSEError
 from ._status_codes import codes
 from ._system_trust import system_trust_store as system_trust_store
 from ._timings import PoolStatus as PoolStatus
@@ -64,23 +63,24 @@ from ._transports.mock import MockTransport
 from ._transports.wsgi import WSGITransport
 from ._types import AsyncByteStream, SyncByteStream
 from ._urls import URL, Origin, QueryParams
-from ._ws import (
-    AsyncWebSocketSession,
-    WebSocketDisconnect,
-    WebSocketError,
-    WebSocketInvalidTypeReceived,
-    WebSocketMessageTooLarge,
-    WebSocketNetworkError,
-    WebSocketPingTimeout,
-    WebSocketProtocolError,
-    WebSocketSession,
-    WebSocketUpgradeError,
-)
 
 if typing.TYPE_CHECKING:
     from ._main import main
+    from ._sse import EventSource, Reconnect, ServerSentEvent, SSEError
     from ._transports.asgi import ASGITransport
     from ._transports.default import AsyncHTTPTransport, HTTPTransport
+    from ._ws import (
+        AsyncWebSocketSession,
+        WebSocketDisconnect,
+        WebSocketError,
+        WebSocketInvalidTypeReceived,
+        WebSocketMessageTooLarge,
+        WebSocketNetworkError,
+        WebSocketPingTimeout,
+        WebSocketProtocolError,
+        WebSocketSession,
+        WebSocketUpgradeError,
+    )
 
 # Loaded on first access rather than by `import httpx` (see `__getattr__`).
 _LAZY = {
@@ -92,6 +92,24 @@ _LAZY = {
     "AsyncHTTPTransport": "._transports.default",
     # Its WebSocket side (asgi_websocket.py) builds on httpcore's stream class.
     "ASGITransport": "._transports.asgi",
+    # Server-sent events and WebSocket sessions (with anyio, threads, and wsproto when a
+    # session starts) are for the programs that open one.
+    **dict.fromkeys(
+        (
+            "AsyncWebSocketSession",
+            "WebSocketDisconnect",
+            "WebSocketError",
+            "WebSocketInvalidTypeReceived",
+            "WebSocketMessageTooLarge",
+            "WebSocketNetworkError",
+            "WebSocketPingTimeout",
+            "WebSocketProtocolError",
+            "WebSocketSession",
+            "WebSocketUpgradeError",
+        ),
+        "._ws",
+    ),
+    **dict.fromkeys(("EventSource", "Reconnect", "ServerSentEvent", "SSEError"), "._sse"),
 }
 
 __all__ = [

@@ -24,10 +24,11 @@ from ._types import (
     TimeoutTypes,
 )
 from ._urls import URL
-from ._ws import WebSocketSession
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
+
+    from ._ws import WebSocketSession
 
 __all__ = [
     "delete",

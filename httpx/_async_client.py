@@ -18,11 +18,17 @@ from ._base_client import (
     UseClientDefault,
     warn_per_request_cookies,
 )
-from ._config import DEFAULT_LIMITS, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_CONFIG, Limits, Proxy
+from ._config import (
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_EVENT_SIZE,
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_TIMEOUT_CONFIG,
+    Limits,
+    Proxy,
+)
 from ._flow import run_async, send_flow
 from ._models import Request, Response
 from ._retry import Retry
-from ._sse import DEFAULT_MAX_EVENT_SIZE, EventSource, Reconnect, aopen_event_source
 from ._transports.base import AsyncBaseTransport
 from ._types import (
     AuthTypes,
@@ -40,10 +46,11 @@ from ._types import (
     TimeoutTypes,
 )
 from ._urls import URL
-from ._ws import AsyncWebSocketSession, SessionOptions, connect_async
 
 if typing.TYPE_CHECKING:
+    from ._sse import EventSource, Reconnect
     from ._transports.default import AsyncHTTPTransport
+    from ._ws import AsyncWebSocketSession
 
 
 def _default_transport() -> type[AsyncHTTPTransport]:
@@ -620,6 +627,9 @@ class AsyncClient(BaseClient):
             timeout=timeout,
             extensions=extensions,
         )
+        # The SSE package loads on first use, not with `import httpx`.
+        from ._sse import aopen_event_source
+
         return aopen_event_source(
             self,
             options,
@@ -707,6 +717,9 @@ class AsyncClient(BaseClient):
         Raises:
             WebSocketUpgradeError: The server refused the upgrade.
         """
+        # The WebSocket package (and anyio) load on first use, not with `import httpx`.
+        from ._ws import SessionOptions, connect_async
+
         options = SessionOptions(
             max_message_size_bytes,
             queue_size,

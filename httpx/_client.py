@@ -20,11 +20,17 @@ from ._base_client import (
     UseClientDefault,
     warn_per_request_cookies,
 )
-from ._config import DEFAULT_LIMITS, DEFAULT_MAX_REDIRECTS, DEFAULT_TIMEOUT_CONFIG, Limits, Proxy
+from ._config import (
+    DEFAULT_LIMITS,
+    DEFAULT_MAX_EVENT_SIZE,
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_TIMEOUT_CONFIG,
+    Limits,
+    Proxy,
+)
 from ._flow import run_sync, send_flow
 from ._models import Request, Response
 from ._retry import Retry
-from ._sse import DEFAULT_MAX_EVENT_SIZE, EventSource, Reconnect, open_event_source
 from ._transports.base import BaseTransport
 from ._types import (
     AuthTypes,
@@ -42,10 +48,11 @@ from ._types import (
     TimeoutTypes,
 )
 from ._urls import URL
-from ._ws import SessionOptions, WebSocketSession, connect_sync
 
 if typing.TYPE_CHECKING:
+    from ._sse import EventSource, Reconnect
     from ._transports.default import HTTPTransport
+    from ._ws import WebSocketSession
 
 
 def _default_transport() -> type[HTTPTransport]:
@@ -629,6 +636,9 @@ class Client(BaseClient):
             timeout=timeout,
             extensions=extensions,
         )
+        # The SSE package loads on first use, not with `import httpx`.
+        from ._sse import open_event_source
+
         return open_event_source(
             self,
             options,
@@ -717,6 +727,9 @@ class Client(BaseClient):
         Raises:
             WebSocketUpgradeError: The server refused the upgrade.
         """
+        # The WebSocket package (and anyio) load on first use, not with `import httpx`.
+        from ._ws import SessionOptions, connect_sync
+
         options = SessionOptions(
             max_message_size_bytes,
             queue_size,

@@ -34,8 +34,6 @@ import threading
 import typing
 import warnings
 
-import certifi
-
 from ._headers import Headers
 from ._system_trust import system_trust_store, trust_store_from_env
 from ._types import CertTypes, HeaderTypes, TimeoutTypes
@@ -115,6 +113,8 @@ def _ca_location(verify: bool | str | os.PathLike[str], trust_env: bool) -> tupl
         from_env = get_ca_bundle_from_env() if trust_env else None
         if from_env is not None:
             return from_env, "SSL_CERT_FILE/SSL_CERT_DIR"
+        import certifi  # (here: `import httpx` does not load certifi, as in httpx 0.28)
+
         return certifi.where(), "certifi bundle"
     path = os.fspath(typing.cast("str | os.PathLike[str]", verify))
     if not os.path.exists(path):
@@ -501,3 +501,7 @@ class Proxy:
 DEFAULT_TIMEOUT_CONFIG = Timeout(timeout=5.0)
 DEFAULT_LIMITS = Limits(max_connections=100, max_keepalive_connections=20)
 DEFAULT_MAX_REDIRECTS = 20
+# Server-sent events: each event's data, at most (the clients' `sse(max_event_size=)`).
+# 1 MiB: far above what event-stream APIs send (a chat-completion chunk is ~1 KiB), far
+# below what would hurt a process holding many streams.
+DEFAULT_MAX_EVENT_SIZE = 1_048_576

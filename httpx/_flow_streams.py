@@ -14,8 +14,6 @@ import typing
 import weakref
 from collections.abc import AsyncIterator, Iterator
 
-import anyio
-
 from ._deadline import Deadline, current_deadline
 from ._exceptions import ReadTimeout
 from ._models import Request, Response
@@ -37,6 +35,8 @@ async def within_deadline(
     step: typing.Awaitable[T], deadline: Deadline, request: Request | None
 ) -> T:
     """Await `step` with `deadline` current, cancelled (a backstop) once it has passed."""
+    import anyio  # (here: `import httpx` does not load anyio; asyncio or trio has it)
+
     token = current_deadline.set(deadline)
     try:
         ends = anyio.current_time() + deadline.remaining() + _BACKSTOP_GRACE

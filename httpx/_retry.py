@@ -30,15 +30,12 @@ request flow (`_flow`) and the transports only carry their plans out: they sleep
 
 from __future__ import annotations
 
-import dataclasses
 import email.utils
 import logging
 import random
 import time
 import typing
 from collections.abc import Callable, Iterable
-
-import anyio
 
 from ._content import AsyncIteratorByteStream, ByteStream, IteratorByteStream
 from ._exceptions import (
@@ -428,8 +425,7 @@ def _seekable(file: object) -> bool:
 # --- the policy --------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class RetryPlan:
+class RetryPlan(typing.NamedTuple):
     """What to do after a failed attempt.
 
     `exhausted`: no retry is left (or the wait would outlast the request's deadline):
@@ -572,5 +568,8 @@ def sync_sleep(seconds: float) -> None:
 
 
 async def async_sleep(seconds: float) -> None:
-    # anyio: asyncio or trio, and cancellable like any other wait.
+    # anyio: asyncio or trio, and cancellable like any other wait. (Imported here:
+    # `import httpx` does not load anyio.)
+    import anyio
+
     await anyio.sleep(seconds)

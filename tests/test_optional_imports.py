@@ -84,6 +84,35 @@ def test_import_httpx_loads_neither_h2_nor_socksio() -> None:
     assert [name for name in VIA_HTTPCORE if name in loaded] == []
 
 
+# Required packages and our own subpackages that `import httpx` leaves for first use, as
+# httpx 0.28 does for the packages (it imports none of these up front): anyio with the
+# first async wait, certifi with the first verifying SSL context, netrc with NetRCAuth,
+# the SSE and WebSocket packages with the first stream or session, or the first access
+# to one of their names (`httpx.EventSource`, `httpx.WebSocketSession`, ...).
+LOADED_ON_FIRST_USE = ("anyio", "sniffio", "certifi", "netrc", "shlex", "httpx._ws", "httpx._sse")
+
+
+def test_import_httpx_leaves_anyio_certifi_netrc_sse_and_websockets_for_first_use() -> None:
+    loaded = modules_after_import_httpx()
+    assert [name for name in LOADED_ON_FIRST_USE if name in loaded] == []
+
+
+def test_websocket_names_load_on_first_access_and_read_as_httpx() -> None:
+    output = run_python(
+        """
+        import sys
+
+        import httpx
+
+        before = "httpx._ws" in sys.modules
+        from httpx._ws._errors import WebSocketDisconnect  # reached before httpx.X is
+
+        print(before, repr(WebSocketDisconnect), httpx.WebSocketSession.__module__)
+        """
+    )
+    assert output.split() == ["False", "<class", "'httpx.WebSocketDisconnect'>", "httpx"]
+
+
 def test_the_transport_machinery_loads_with_the_first_transport() -> None:
     output = run_python(
         """

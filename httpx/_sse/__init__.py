@@ -20,3 +20,9 @@ __all__ = [
     "aopen_event_source",
     "open_event_source",
 ]
+
+# Shown as `httpx.X` in reprs and tracebacks, as the rest of the public API: this package
+# loads on first use (httpx/__init__.py's `_LAZY`), so it says so itself.
+for _public in (EventSource, Reconnect, ServerSentEvent, SSEError):
+    _public.__module__ = "httpx"
+del _public

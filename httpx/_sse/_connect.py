@@ -17,8 +17,6 @@ import time
 import typing
 from collections.abc import AsyncIterator, Iterator
 
-import anyio
-
 from .._headers import Headers
 from .._models import Request, Response
 from ._models import check_max_event_size
@@ -31,7 +29,12 @@ SSE_HEADERS = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
 
 # The waits before reconnecting (module attributes, so that tests can record them).
 _sleep = time.sleep
-_async_sleep = anyio.sleep
+
+
+async def _async_sleep(seconds: float) -> None:
+    import anyio  # (here: `import httpx` does not load anyio)
+
+    await anyio.sleep(seconds)
 
 
 class ClientLike(typing.Protocol):

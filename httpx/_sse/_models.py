@@ -9,13 +9,10 @@ from __future__ import annotations
 import json as jsonlib
 import typing
 
+from .._config import DEFAULT_MAX_EVENT_SIZE
 from .._exceptions import TransportError
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEError", "ServerSentEvent", "check_max_event_size"]
-
-# 1 MiB: far above what event-stream APIs send (a chat-completion chunk is ~1 KiB), far
-# below what would hurt a process holding many streams.
-DEFAULT_MAX_EVENT_SIZE = 1_048_576
 
 
 class ServerSentEvent(typing.NamedTuple):

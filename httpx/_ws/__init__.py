@@ -41,3 +41,20 @@ __all__ = [
     "connect_async",
     "connect_sync",
 ]
+
+# Shown as `httpx.X` in reprs and tracebacks, as the rest of the public API: this package
+# loads on first use (httpx/__init__.py's `_LAZY`), so it says so itself.
+for _public in (
+    AsyncWebSocketSession,
+    WebSocketDisconnect,
+    WebSocketError,
+    WebSocketInvalidTypeReceived,
+    WebSocketMessageTooLarge,
+    WebSocketNetworkError,
+    WebSocketPingTimeout,
+    WebSocketProtocolError,
+    WebSocketSession,
+    WebSocketUpgradeError,
+):
+    _public.__module__ = "httpx"
+del _public
