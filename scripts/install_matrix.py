@@ -291,6 +291,7 @@ class Servers:
     ca_file: str  # trusts https_url's certificate
     socks5_url: str  # a SOCKS5 proxy
     compressed_text: str  # what /brotli and /zstd decode to
+    ws_url: str  # WebSockets (tests/servers/websocket.py's app: /echo)
 
 
 @dataclasses.dataclass
@@ -427,6 +428,7 @@ def local_servers() -> Iterator[Servers]:
     from tests.servers.app import COMPRESSIBLE
     from tests.servers.proxy import ForwardProxy
     from tests.servers.run import HypercornServer, UvicornServer
+    from tests.servers.websocket import WebSocketUvicornServer
 
     authority = trustme.CA()
     leaf = authority.issue_cert("localhost", "127.0.0.1", "::1")
@@ -444,7 +446,11 @@ def local_servers() -> Iterator[Servers]:
             stack.callback(https.stop)
             socks = ForwardProxy("socks5").start()
             stack.callback(socks.stop)
-            yield Servers(http.url, https.url, str(ca_file), socks.url, COMPRESSIBLE)
+            websocket = WebSocketUvicornServer().start()
+            stack.callback(websocket.stop)
+            yield Servers(
+                http.url, https.url, str(ca_file), socks.url, COMPRESSIBLE, websocket.ws_url
+            )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -35,6 +35,14 @@ MISSING_SOCKSIO = (
     "Using SOCKS proxy, but the 'socksio' package is not installed. "
     "Make sure to install httpx using `pip install httpx[socks]`."
 )
+MISSING_TRUSTSTORE = (
+    "The operating system's trust store needs the 'truststore' package. "
+    "Make sure to install httpx using `pip install httpx[truststore]`."
+)
+MISSING_WSPROTO = (
+    "Using WebSockets, but the 'wsproto' package is not installed. "
+    "Make sure to install httpx using `pip install httpx[ws]`."
+)
 MISSING_CLI = (
     "The httpx command line client could not run because the required dependencies were "
     "not installed.\nMake sure you've installed everything with: pip install 'httpx[cli]'\n"
@@ -46,6 +54,8 @@ OPTIONAL_MODULES = {
     "http2": ("h2",),
     "socks": ("socksio",),
     "speedups": ("httptools",),
+    "truststore": ("truststore",),
+    "ws": ("wsproto",),
     "zstd": ("zstandard",),
 }
 # Loaded by httpcore when installed, and httpcore is imported by httpx's transports at
@@ -232,6 +242,35 @@ def main(config: dict[str, typing.Any]) -> None:
             # (chosen automatically); without it, h11 did the work.
             used = "httptools" in sys.modules
             assert used == ("speedups" in extras), f"httptools imported: {used}"
+
+    if "truststore" in config["all_extras"]:
+
+        @check("truststore" if "truststore" in extras else "truststore-missing")
+        def check_truststore() -> None:
+            if "truststore" not in extras:
+                expect_import_error(httpx.system_trust_store, MISSING_TRUSTSTORE)
+                return
+            context = httpx.system_trust_store()
+            assert isinstance(context, ssl.SSLContext), context
+            assert type(context).__module__.startswith("truststore"), type(context)
+            with httpx.Client(verify=context, timeout=TIMEOUT) as client:
+                response = client.get(http_url + "json")  # the context is accepted
+            assert response.status_code == 200
+
+    if "ws" in config["all_extras"]:
+
+        @check("ws" if "ws" in extras else "ws-missing")
+        def check_websocket() -> None:
+            with httpx.Client(timeout=TIMEOUT) as client:
+                if "ws" not in extras:
+                    expect_import_error(
+                        lambda: client.websocket(config["ws_url"] + "echo").__enter__(),
+                        MISSING_WSPROTO,
+                    )
+                    return
+                with client.websocket(config["ws_url"] + "echo") as session:
+                    session.send_text("hello")
+                    assert session.receive_text() == "hello"
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from tests.servers.app import COMPRESSIBLE
 if typing.TYPE_CHECKING:
     from tests.servers.proxy import ForwardProxy
     from tests.servers.run import HypercornServer, UvicornServer
+    from tests.servers.websocket import WebSocketUvicornServer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -78,6 +79,7 @@ def results(
     tls_server: HypercornServer,
     socks5_proxy: ForwardProxy,
     ca_cert_pem_file: str,
+    websocket_server: WebSocketUvicornServer,
 ) -> Iterator[dict[str, typing.Any]]:
     servers = matrix.Servers(
         http_url=server.url,
@@ -85,6 +87,7 @@ def results(
         ca_file=ca_cert_pem_file,
         socks5_url=socks5_proxy.url,
         compressed_text=COMPRESSIBLE,
+        ws_url=websocket_server.ws_url,
     )
     workdir = tmp_path_factory.mktemp("venvs")
     started = time.monotonic()
@@ -133,7 +136,7 @@ def test_installed_wheel_works(environment: typing.Any, results: dict[str, typin
     # Plain HTTP/1.1 works everywhere; each declared extra was checked one way or the other.
     assert {"location", "lazy-imports", "http1.1", "asyncio"} <= set(names), names
     for extra in EXTRAS:
-        if extra in ("http2", "socks", "brotli", "zstd", "cli", "speedups"):
+        if extra in ("http2", "socks", "brotli", "zstd", "cli", "speedups", "truststore", "ws"):
             assert extra in names or f"{extra}-missing" in names, (extra, names)
 
 
