@@ -318,9 +318,23 @@ def main(argv: list[str]) -> int:
     text = render(info, cases, results)
     print("\n" + text)
     if output is not None:
-        output.write_text(text)
+        output.write_text(text + kept_by_hand(output))
         print(f"written to {output}")
     return 0
+
+
+HAND_WRITTEN = "<!-- Written by hand: scripts/bench keeps what follows this line. -->"
+
+
+def kept_by_hand(output: Path) -> str:
+    """What follows `HAND_WRITTEN` in the results file being replaced (dated notes, the
+    SSE and WebSocket tables, ...), so that a new run does not erase it."""
+    try:
+        previous = output.read_text()
+    except FileNotFoundError:
+        return ""
+    marker = previous.find(HAND_WRITTEN)
+    return "" if marker < 0 else "\n" + previous[marker:]
 
 
 if __name__ == "__main__":
