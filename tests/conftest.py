@@ -27,7 +27,7 @@ PROXY_VARIABLES = [
 )
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """Every `@pytest.mark.anyio` test runs once on asyncio and once on trio."""
-    return request.param
+    return str(request.param)
 
 
 @pytest.fixture(params=["sync", "asyncio", "trio"])

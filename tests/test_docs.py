@@ -75,7 +75,7 @@ NO_RUN_MARKER = re.compile(r"<!-- no-run: \S.*-->")
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*)$")
 _RUNNABLE_LANGUAGES = ("python", "pycon")
 # The example server's origins (examples/serve.py), and which local server stands in.
-EXAMPLE_ORIGINS = {
+EXAMPLE_ORIGINS: dict[tuple[str, str, int | None], str] = {
     ("http", "127.0.0.1", 8000): "http",
     ("http", "localhost", 8000): "http",
     ("https", "localhost", 8443): "https",

@@ -315,7 +315,7 @@ SMUGGLING = {
 def test_bytes_after_a_response_never_reach_the_next_request(mode: str, case: str) -> None:
     # httpx 0.28.1 (httpcore) takes these bytes for the start of the next response.
     payload, body = SMUGGLING[case]
-    served = []
+    served: list[int] = []
 
     def handler(sock: socket.socket, index: int) -> None:
         reader = Reader(sock)
@@ -705,7 +705,7 @@ async def test_cancellation_closes_the_connection_and_leaves_the_pool_usable(whe
                 else:
                     await client.get(server.url)
             assert scope.cancelled_caught
-            pool = client._transport._pool  # type: ignore[attr-defined]
+            pool = client._transport._pool
             assert all(not connection.is_idle() for connection in pool.connections)
             assert (await client.get(server.url)).content == b"hello"
             assert (await client.get(server.url)).content == b"hello"

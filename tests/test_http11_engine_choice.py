@@ -7,6 +7,7 @@ h11 when ``HTTPX_HTTP1_PARSER=h11`` or when httptools cannot be imported.
 
 from __future__ import annotations
 
+import array
 import sys
 import typing
 
@@ -18,7 +19,10 @@ from httpx._transports.http11 import ENGINE_VARIABLE
 from httpx._transports.http11.response import engine_available
 from tests.harness import MODES, run
 
-httptools = pytest.importorskip("httptools")
+if typing.TYPE_CHECKING:
+    import httptools
+else:
+    httptools = pytest.importorskip("httptools")
 
 
 class Calls(typing.NamedTuple):
@@ -38,8 +42,8 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> Calls:
             counted.h11.append(len(data))
         receive_data(self, data)
 
-    class CountingParser(httptools.HttpResponseParser):  # type: ignore[misc]
-        def feed_data(self, data: bytes) -> None:
+    class CountingParser(httptools.HttpResponseParser):
+        def feed_data(self, data: bytes | bytearray | memoryview | array.array[int]) -> None:
             counted.httptools.append(len(data))
             super().feed_data(data)
 

@@ -23,7 +23,7 @@ import ssl
 import struct
 import threading
 import typing
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 
 import anyio
 import anyio.abc
@@ -44,7 +44,7 @@ TIMEOUT = httpx.Timeout(10.0)
 
 
 def pool_of(client: httpx.AsyncClient | httpx.Client) -> typing.Any:
-    return client._transport._pool  # type: ignore[union-attr]
+    return client._transport._pool
 
 
 def connections(client: httpx.AsyncClient | httpx.Client) -> list[typing.Any]:
@@ -196,7 +196,7 @@ class ServerConnection:
         server = self.server
         if isinstance(event, h2.events.RequestReceived):
             assert event.stream_id is not None and event.headers is not None
-            exchange = Exchange(self, event.stream_id, list(event.headers))  # type: ignore[arg-type]
+            exchange = Exchange(self, event.stream_id, list(event.headers))
             self.exchanges[event.stream_id] = exchange
             server.received.append(exchange)
             # h2's count of open streams (it would refuse one above its setting).
@@ -238,7 +238,9 @@ class ServerConnection:
 
 
 class H2Server:
-    def __init__(self, handler: Handler, settings: dict[int, int] | None) -> None:
+    def __init__(
+        self, handler: Handler, settings: dict[h2.settings.SettingCodes, int] | None
+    ) -> None:
         self.handler = handler
         self.settings = settings
         self.port = 0
@@ -267,7 +269,7 @@ class H2Server:
 
 @contextlib.asynccontextmanager
 async def h2_server(
-    handler: Handler, settings: dict[int, int] | None = None
+    handler: Handler, settings: dict[h2.settings.SettingCodes, int] | None = None
 ) -> AsyncIterator[H2Server]:
     server = H2Server(handler, settings)
     listener = await anyio.create_tcp_listener(local_host="127.0.0.1")
@@ -430,7 +432,7 @@ async def test_invalid_request_fields_are_refused_before_sending() -> None:
     async with h2_server(hello) as server, prior_knowledge_client(server) as client:
         pool = pool_of(client)
         url = server.url + "/"
-        cases = [
+        cases: list[tuple[dict[str, typing.Any], str]] = [
             ({"headers": [(b"Bad Name", b"x")]}, "Illegal header name"),
             ({"headers": [(b"X-Bad", b"a\nb")]}, "Illegal header value"),
             ({"headers": [(b"X-Bad", b" padded")]}, "Illegal header value"),
@@ -805,7 +807,10 @@ async def test_cancelling_streams_at_random_points_harms_no_sibling(
                     async with client.stream("GET", url) as response:
                         # (closed by us, not the garbage collector, when cancelled: trio
                         # warns about unfinished async generators)
-                        async with contextlib.aclosing(response.aiter_raw()) as chunks:
+                        # (aiter_raw is typed as an AsyncIterator, as httpx's; it is a
+                        # generator)
+                        aiter_raw = typing.cast(AsyncGenerator[bytes, None], response.aiter_raw())
+                        async with contextlib.aclosing(aiter_raw) as chunks:
                             async for _ in chunks:
                                 await anyio.sleep(0)
                 else:

@@ -42,7 +42,9 @@ Scenario = Callable[[typing.Any], typing.Awaitable[None]]
 
 
 @contextlib.contextmanager
-def serving(handler: Handler, settings: dict[int, int] | None = None) -> Iterator[H2Server]:
+def serving(
+    handler: Handler, settings: dict[h2.settings.SettingCodes, int] | None = None
+) -> Iterator[H2Server]:
     """The scripted server, on an event loop in a thread of its own."""
     with anyio.from_thread.start_blocking_portal() as portal:
         with portal.wrap_async_context_manager(h2_server(handler, settings)) as server:
@@ -263,7 +265,7 @@ def test_a_server_may_not_enable_push(mode: str) -> None:
         with pytest.raises(httpx.RemoteProtocolError, match=match):
             await client.get("/")
 
-    settings: dict[int, int] = {h2.settings.SettingCodes.ENABLE_PUSH: 1}
+    settings: dict[h2.settings.SettingCodes, int] = {h2.settings.SettingCodes.ENABLE_PUSH: 1}
     with serving(hello, settings) as server:
         run_against(mode, server, scenario)
         with anyio.from_thread.start_blocking_portal() as portal:
@@ -484,7 +486,9 @@ def test_waiting_for_a_stream_slot_ends_with_the_pool_timeout(mode: str) -> None
                 await client.get("/")
         assert_quiet(client)
 
-    settings: dict[int, int] = {h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 1}
+    settings: dict[h2.settings.SettingCodes, int] = {
+        h2.settings.SettingCodes.MAX_CONCURRENT_STREAMS: 1
+    }
     with serving(handler, settings) as server:
         run_against(mode, server, scenario, timeout=httpx.Timeout(10.0, pool=0.3))
 
@@ -510,7 +514,9 @@ def test_concurrent_uploads_share_small_windows(mode: str) -> None:
         assert sorted(received) == sorted(sizes)
         assert_quiet(client)
 
-    settings: dict[int, int] = {h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1000}
+    settings: dict[h2.settings.SettingCodes, int] = {
+        h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1000
+    }
     with serving(echo_size, settings) as server:
         run_against(mode, server, scenario)
     assert server.errors == []

@@ -18,12 +18,13 @@ import pytest
 from httpx._transports.http2 import h2_seam
 
 
-def caching_pair() -> tuple[hpack.Encoder, hpack.Decoder]:
+def caching_pair() -> tuple[h2_seam._CachingEncoder, h2_seam._CachingDecoder]:
     assert h2_seam.FAST_PATH
     connection = h2_seam.new_h2_connection()
-    assert type(connection.encoder) is h2_seam._CachingEncoder
-    assert type(connection.decoder) is h2_seam._CachingDecoder
-    return connection.encoder, connection.decoder
+    encoder, decoder = connection.encoder, connection.decoder
+    assert type(encoder) is h2_seam._CachingEncoder
+    assert type(decoder) is h2_seam._CachingDecoder
+    return encoder, decoder
 
 
 def test_decoder_cache_matches_hpack() -> None:

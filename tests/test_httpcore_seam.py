@@ -49,7 +49,7 @@ def test_requests_through_httpcores_stock_pools(
 def test_stock_proxy_pools(stock_pools: None, http_proxy: typing.Any, server: typing.Any) -> None:
     with httpx.Client(proxy=http_proxy.url) as client:
         transport = client._transport_for_url(httpx.URL(server.url))
-        assert type(transport._pool) is httpcore.HTTPProxy  # type: ignore[attr-defined]
+        assert type(transport._pool) is httpcore.HTTPProxy
         assert client.get(server.url_for("/json")).status_code == 200
 
 
@@ -70,8 +70,8 @@ def test_what_makes_subclassing_unsafe() -> None:
 
     # A private method of ours that would replace one of httpcore's.
     class Clashing(Pool):
-        def _assign_requests_to_connections(self) -> None:  # pragma: no cover
-            pass
+        def _assign_requests_to_connections(self) -> list[typing.Any]:  # pragma: no cover
+            return []
 
     assert not _httpcore_seam.pool_subclassing_supported(Clashing, POOL_ATTRIBUTES)
 
@@ -111,11 +111,12 @@ def test_a_patched_connect_tcp_is_used(mode: str, target_class: str, server: typ
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_patched_connect_tcp_that_passes_through(mode: str, server: typing.Any) -> None:
-    target_class = {
+    backends: dict[str, type[httpcore.NetworkBackend | httpcore.AsyncNetworkBackend]] = {
         "sync": httpcore.SyncBackend,
         "asyncio": httpcore.AnyIOBackend,
         "trio": httpcore.TrioBackend,
-    }[mode]
+    }
+    target_class = backends[mode]
     with mock.patch.object(
         target_class, "connect_tcp", autospec=True, side_effect=target_class.connect_tcp
     ) as patched:

@@ -122,8 +122,8 @@ async def test_patching_httpcore_pool_intercepts_transport_requests(
     async with httpx.AsyncHTTPTransport() as transport:
         response = await fetch(transport, get("http://example.org/async?x=1"))
         assert response.content == b"async mock"
-    with httpx.HTTPTransport() as transport:
-        assert fetch_sync(transport, get("http://example.org/sync")).content == b"sync mock"
+    with httpx.HTTPTransport() as sync_transport:
+        assert fetch_sync(sync_transport, get("http://example.org/sync")).content == b"sync mock"
     assert seen == [("AsyncPool", b"/async?x=1"), ("Pool", b"/sync")]
 
 
@@ -210,6 +210,7 @@ async def test_queue_is_fifo_across_origins(server: Any) -> None:
     finished: list[str] = []
     async with httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=1)) as transport:
         pool = transport._pool
+        assert isinstance(pool, AsyncPool)
         held = await transport.handle_async_request(get(origin_a + "stream/1"))
 
         async def one(name: str, url: str) -> None:
@@ -441,6 +442,7 @@ async def test_request_cancelled_while_its_slot_frees(fault_server: Any, server:
     limits = httpx.Limits(max_connections=1)
     async with httpx.AsyncHTTPTransport(limits=limits) as transport:
         pool = transport._pool
+        assert isinstance(pool, AsyncPool)
         held = await transport.handle_async_request(get(fault_server.url_for("/closes")))
         assert held.status_code == 404
         scope = anyio.CancelScope()

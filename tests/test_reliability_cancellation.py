@@ -39,7 +39,7 @@ def counting_server() -> Iterator[FaultServer]:
 
 
 def assert_pool_quiet(client: httpx.AsyncClient) -> None:
-    pool: typing.Any = client._transport._pool  # type: ignore[attr-defined]
+    pool: typing.Any = client._transport._pool
     assert pool._pool_state.requests == 0
     assert len(pool.connections) <= MAX_CONNECTIONS
     assert all(connection.is_idle() for connection in pool.connections), pool.connections

@@ -52,7 +52,7 @@ def dropped_urls(records: list[warnings.WarningMessage]) -> list[str]:
 
 
 def assert_pool_quiet(client: httpx.Client | httpx.AsyncClient) -> None:
-    pool = client._transport._pool  # type: ignore[attr-defined]
+    pool = client._transport._pool
     assert pool._pool_state.requests == 0
     assert all(connection.is_idle() for connection in pool.connections), pool.connections
 
@@ -105,7 +105,7 @@ def test_a_drop_inside_the_pool_lock_is_reclaimed_at_the_next_safe_point(
     limits = httpx.Limits(max_connections=1)
     url = counting_server.url_for("stream?chunks=3")
     with httpx.Client(limits=limits, timeout=TIMEOUT) as client:
-        pool = client._transport._pool  # type: ignore[attr-defined]
+        pool = client._transport._pool
         response = client.send(client.build_request("GET", url), stream=True)
         with pytest.warns(ResourceWarning, match=re.escape(f"GET {url}")):
             del response

@@ -70,7 +70,7 @@ def test_threads_share_one_client(counting_server: FaultServer) -> None:
         for thread in threads:
             thread.join(50)
         assert not any(thread.is_alive() for thread in threads)
-        pool = client._transport._pool  # type: ignore[attr-defined]
+        pool = client._transport._pool
         assert pool._pool_state.requests == 0
         assert len(pool.connections) <= MAX_CONNECTIONS
     assert errors == []

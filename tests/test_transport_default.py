@@ -239,6 +239,7 @@ def test_limits_and_options_reach_the_pool() -> None:
         retries=2,
         socket_options=options,
     )._pool
+    assert isinstance(pool, Pool)
     state = pool._pool_state
     assert (state._max_connections, state._max_keepalive, state._keepalive_expiry) == (7, 3, 1.5)
     connect = pool._connector.options
@@ -596,7 +597,9 @@ FAULTS = [
 
 
 @pytest.mark.parametrize(("mode", "expected"), FAULTS)
-def test_faults(mode: str, expected: type[Exception], fault_server: Any, server: Any) -> None:
+def test_faults(
+    mode: str, expected: type[httpx.RequestError], fault_server: Any, server: Any
+) -> None:
     fast = {"connect": 2.0, "read": 0.3, "write": 2.0, "pool": 2.0}
     with httpx.HTTPTransport(limits=httpx.Limits(max_connections=1)) as transport:
         request = get(fault_server.url_for_mode(mode), fast)

@@ -82,7 +82,8 @@ def test_async_handler_from_sync_path_is_a_clear_type_error() -> None:
 
 
 def test_sync_handler_returning_a_non_response_is_a_type_error() -> None:
-    transport = MockTransport(lambda request: "OK")  # type: ignore[arg-type,return-value]
+    # Deliberately the wrong handler type: the runtime check is what is tested.
+    transport = MockTransport(lambda request: "OK")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="must return an httpx.Response.*'str'"):
         transport.handle_request(Request("GET", "https://example.org/"))
 

@@ -19,7 +19,7 @@ def load_unasync(root: pathlib.Path) -> types.ModuleType:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    module.ROOT = root
+    vars(module)["ROOT"] = root
     return module
 
 
