@@ -22,12 +22,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli_process import environment
+from tests.cli.test_cli_process import environment
 
 if typing.TYPE_CHECKING:
     from tests.servers.run import HypercornServer, UvicornServer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 OURS = str(Path(sys.executable).parent / "httpx")
 COMPATIBILITY = (REPO / "docs" / "compatibility.md").read_text("utf-8")
 TIMEOUT = 30

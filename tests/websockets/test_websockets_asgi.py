@@ -19,7 +19,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 import httpx
 from httpx._transports import asgi_websocket
 from tests.servers.websocket import websocket_app
-from tests.websocket_harness import leak_check
+from tests.websockets.websocket_harness import leak_check
 
 pytestmark = pytest.mark.anyio
 

@@ -20,7 +20,7 @@ import httpx
 import httpx._sse._connect as connect_module
 from tests.servers.run import bind_loopback
 from tests.servers.sse import RawSSEServer
-from tests.test_sse_client import read, run, ticks
+from tests.sse.test_sse_client import read, run, ticks
 
 
 @pytest.fixture(scope="module")

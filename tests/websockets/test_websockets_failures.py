@@ -12,7 +12,7 @@ import anyio
 import pytest
 
 import httpx
-from tests.websocket_harness import leak_check, run
+from tests.websockets.websocket_harness import leak_check, run
 
 if typing.TYPE_CHECKING:
     from tests.servers.proxy import ForwardProxy

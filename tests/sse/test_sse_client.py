@@ -25,7 +25,7 @@ from tests.servers.fixtures import TLSFiles
 from tests.servers.run import HypercornServer, UvicornServer
 from tests.servers.sse import AWKWARD_STREAM
 from tests.servers.sse import app as sse_app
-from tests.test_sse_parser import reference
+from tests.sse.test_sse_parser import reference
 
 Scenario = Callable[[typing.Any], Awaitable[None]]
 

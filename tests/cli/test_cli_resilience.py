@@ -11,8 +11,8 @@ import pytest
 from httpx import _retry
 from httpx._cli.exchange import cli_retry
 from httpx._cli.options import parse_resolve_entry
+from tests.cli.test_main import run, run_failing
 from tests.servers.resilience import RetryServer
-from tests.test_main import run, run_failing
 
 MADE_UP = "cli.made-up.test"
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 import httpx
 from httpx._cli.output import body_lexer, format_certificate, looks_like_text
 from httpx._main import main
-from tests.test_main import CLEAN_ENV, run, split_output
+from tests.cli.test_main import CLEAN_ENV, run, split_output
 
 ANSI = re.compile(r"\x1b\[[\d;]*m")
 APP = "examples.hello_app:app"

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_main import CLEAN_ENV
+from tests.cli.test_main import CLEAN_ENV
 
 if typing.TYPE_CHECKING:
     from tests.servers.faults import FaultServer
     from tests.servers.run import UvicornServer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 HTTPX = str(Path(sys.executable).parent / "httpx")  # the console script of this venv
 COMMANDS = {"console-script": [HTTPX], "python-m": [PYTHON, "-m", "httpx"]}

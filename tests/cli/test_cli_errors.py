@@ -1,8 +1,8 @@
 """Exit codes and one-line messages of the command line client (httpx/_cli/errors.py).
 
-The end-to-end tests (tests/test_main.py, tests/test_cli_*.py) reach most codes through
-real failures; these check the classification itself, including the failures that the
-test machine cannot produce for real (a DNS lookup would leave the machine).
+The end-to-end tests (tests/cli/test_main.py, tests/cli/test_cli_*.py) reach most codes
+through real failures; these check the classification itself, including the failures that
+the test machine cannot produce for real (a DNS lookup would leave the machine).
 """
 
 from __future__ import annotations

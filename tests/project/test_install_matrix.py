@@ -36,7 +36,7 @@ if typing.TYPE_CHECKING:
     from tests.servers.proxy import ForwardProxy
     from tests.servers.run import HypercornServer, UvicornServer
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _load_script() -> typing.Any:

@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from httpx._cli.app import AppLoadError, detect_interface, load_app
 from httpx._main import main
-from tests.test_main import run, run_failing, split_output
+from tests.cli.test_main import run, run_failing, split_output
 
 if typing.TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -210,7 +210,7 @@ def test_fail_with_an_app(app: str) -> None:
 
 
 def test_redirects_inside_an_app() -> None:
-    result = run("--app", "tests.test_cli_app:redirecting_app", "/old", "--follow-redirects")
+    result = run("--app", "tests.cli.test_cli_app:redirecting_app", "/old", "--follow-redirects")
     assert result.exit_code == 0
     blocks, body = split_output(result.stdout)
     assert [block[0] for block in blocks] == ["HTTP/1.1 301 Moved Permanently", "HTTP/1.1 200 OK"]
@@ -218,15 +218,15 @@ def test_redirects_inside_an_app() -> None:
 
 
 def test_starlette_application() -> None:
-    result = run("--app", "tests.test_cli_app:starlette_app", "/")
+    result = run("--app", "tests.cli.test_cli_app:starlette_app", "/")
     assert result.exit_code == 0, result.output
     assert json.loads(split_output(result.stdout)[1]) == {"framework": "starlette"}
 
 
 def test_callable_instances() -> None:
-    result = run("--app", "tests.test_cli_app:sync_instance", "/")
+    result = run("--app", "tests.cli.test_cli_app:sync_instance", "/")
     assert split_output(result.stdout)[1] == "from an instance\n"
-    result = run("--app", "tests.test_cli_app:async_instance", "/new")
+    result = run("--app", "tests.cli.test_cli_app:async_instance", "/new")
     assert split_output(result.stdout)[1] == "moved here\n"
 
 
@@ -235,7 +235,7 @@ async_instance = AsyncCallable()
 
 
 def test_app_interface_overrides_the_guess() -> None:
-    spec = "tests.test_cli_app:wsgi_app_with_three_parameters"
+    spec = "tests.cli.test_cli_app:wsgi_app_with_three_parameters"
     assert detect_interface(load_app(spec)) == "asgi"  # the guess is wrong for this one
     result = run("--app", spec, "--app-interface", "wsgi", "/")
     assert result.exit_code == 0, result.output
@@ -244,7 +244,7 @@ def test_app_interface_overrides_the_guess() -> None:
 
 def test_hanging_asgi_app_times_out() -> None:
     message = run_failing(
-        "--app", "tests.test_cli_app:hanging_app", "/", "--timeout", "0.2", exit_code=28
+        "--app", "tests.cli.test_cli_app:hanging_app", "/", "--timeout", "0.2", exit_code=28
     )
     assert message == (
         "ReadTimeout: timed out after 0.2 s waiting for data from testserver:80 (--timeout sets the limit)"
@@ -259,12 +259,12 @@ def test_hanging_asgi_app_times_out() -> None:
     ],
 )
 def test_application_errors_exit_1_with_one_line(app: str, error: str) -> None:
-    message = run_failing("--app", f"tests.test_cli_app:{app}", "/", exit_code=1)
+    message = run_failing("--app", f"tests.cli.test_cli_app:{app}", "/", exit_code=1)
     assert message == f"the application raised {error} (--verbose shows the traceback)"
 
 
 def test_application_error_traceback_with_verbose() -> None:
-    result = run("--app", "tests.test_cli_app:failing_asgi_app", "/", "-v")
+    result = run("--app", "tests.cli.test_cli_app:failing_asgi_app", "/", "-v")
     assert result.exit_code == 1
     assert result.stderr.startswith("Traceback (most recent call last):\n")
     assert 'raise ZeroDivisionError("division by zero in the app")' in result.stderr
@@ -274,7 +274,7 @@ def test_application_error_traceback_with_verbose() -> None:
 
 
 def test_bad_content_encoding_exits_61() -> None:
-    message = run_failing("--app", "tests.test_cli_app:bad_gzip_app", "/", exit_code=61)
+    message = run_failing("--app", "tests.cli.test_cli_app:bad_gzip_app", "/", exit_code=61)
     assert message.startswith("DecodingError: could not decode the response body: ")
 
 
@@ -312,8 +312,8 @@ def test_app_ignores_proxy_environment_variables() -> None:
         ("examples.no_such_module:app", "no module named 'examples.no_such_module'"),
         ("examples.hello_app:nope", "module 'examples.hello_app' has no attribute 'nope'"),
         (
-            "tests.test_cli_app:not_an_app",
-            "tests.test_cli_app:not_an_app is a int, not an ASGI or WSGI application",
+            "tests.cli.test_cli_app:not_an_app",
+            "tests.cli.test_cli_app:not_an_app is a int, not an ASGI or WSGI application",
         ),
     ],
 )
@@ -363,9 +363,9 @@ def test_module_with_a_missing_dependency(scratch_directory: Path) -> None:
 
 
 def test_dotted_attribute() -> None:
-    assert load_app("tests.test_cli_app:SyncCallable.__call__") is SyncCallable.__call__
+    assert load_app("tests.cli.test_cli_app:SyncCallable.__call__") is SyncCallable.__call__
     with pytest.raises(AppLoadError, match="has no attribute 'SyncCallable.nope'"):
-        load_app("tests.test_cli_app:SyncCallable.nope")
+        load_app("tests.cli.test_cli_app:SyncCallable.nope")
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import pathlib
 import shutil
 import types
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def load_unasync(root: pathlib.Path) -> types.ModuleType:

@@ -2,7 +2,7 @@ import os
 
 import httpx
 
-REPO = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
 
 
 def test_httpx_is_imported_from_this_repository() -> None:

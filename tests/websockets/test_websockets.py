@@ -20,7 +20,7 @@ import pytest
 import wsproto.events
 
 import httpx
-from tests.websocket_harness import leak_check, run
+from tests.websockets.websocket_harness import leak_check, run
 
 if typing.TYPE_CHECKING:
     from tests.servers.run import HypercornServer

@@ -27,7 +27,7 @@ from httpx._cli.download import (
     temporary_name,
     write_chunk,
 )
-from tests.test_main import run, run_failing, split_output
+from tests.cli.test_main import run, run_failing, split_output
 
 if typing.TYPE_CHECKING:
     from tests.servers.faults import FaultServer

@@ -203,7 +203,7 @@ async def test_async_response_stream_maps_errors_while_iterating_and_closing() -
 
 
 # --- construction ----------------------------------------------------------------------------
-# (The signatures are compared with httpx 0.28 in test_api_surface.py.)
+# (The signatures are compared with httpx 0.28 in tests/test_api_surface.py.)
 
 
 def test_pool_classes() -> None:

@@ -67,7 +67,7 @@ if typing.TYPE_CHECKING:
 
     from tests.servers.fixtures import TLSFiles
 
-REPO = pathlib.Path(__file__).resolve().parents[1]
+REPO = pathlib.Path(__file__).resolve().parents[2]
 DOCS = REPO / "docs"
 
 RUN_MARKER = "<!-- run -->"

@@ -8,7 +8,7 @@ move_on_after, a cancel scope cancelled by another task, and on asyncio task.can
 asyncio.wait_for), while queued, connecting, sending, waiting for the head and while a
 `client.stream()` body is being read. Afterwards every follow-up request succeeds, the
 pool is back to its full capacity, and once the client is closed the server sees every
-connection closed. (tests/test_pool.py has the transport-level version.)
+connection closed. (tests/transports/pool/test_pool.py has the transport-level version.)
 """
 
 from __future__ import annotations

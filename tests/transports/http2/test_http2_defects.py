@@ -26,7 +26,7 @@ import pytest
 import httpx
 from httpx._transports.http2 import h2_seam
 from tests.harness import run
-from tests.test_http2 import (
+from tests.transports.http2.test_http2 import (
     Exchange,
     H2Server,
     Handler,
