@@ -6,8 +6,8 @@ HTTP/2, to `https://localhost:8443`): start both with
     .venv/bin/python -m examples.serve
 
 and paste the examples into `.venv/bin/python`. The routes are those of the test suite's
-server (tests/servers/app.py), which tests/test_docs.py serves to run every example: so
-the application the docs are checked against is exactly the one users start. The main
+server (tests/servers/app.py), which tests/project/test_docs.py serves to run every
+example: so the application the docs are checked against is exactly the one users start. The main
 ones: `/json`, `/echo` (the request as JSON, any method), `/echo_headers`, `/echo_body`,
 `/status/{code}`, `/redirect/{n}`, `/redirect_to?url=...`, `/cookies`, `/cookies/set`,
 `/basic-auth/{user}/{passwd}`, `/digest-auth/{qop}/{user}/{passwd}/{algorithm}`,

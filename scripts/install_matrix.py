@@ -17,8 +17,8 @@ shims refuse to run without PYENV_VERSION), on PATH (`python3.X`, `python3`) and
 interpreter running this script; each candidate is run once to learn its version. A
 version that is not found is reported as skipped, by name.
 
-tests/test_install_matrix.py runs the same plan under pytest, against the suite's own
-servers; run alone, this script starts those servers itself (it needs the development
+tests/project/test_install_matrix.py runs the same plan under pytest, against the suite's
+own servers; run alone, this script starts those servers itself (it needs the development
 environment that `scripts/install` creates).
 """
 

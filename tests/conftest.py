@@ -27,7 +27,7 @@ PROXY_VARIABLES = [
 )
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """Every `@pytest.mark.anyio` test runs once on asyncio and once on trio."""
-    return request.param
+    return str(request.param)
 
 
 @pytest.fixture(params=["sync", "asyncio", "trio"])
@@ -53,14 +53,14 @@ def hermetic_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 # engine (h11, and httptools when it is installed), chosen through the environment
 # variable the transports read when they are created.
 HTTP11_MODULES = {
-    "tests.test_http11_connection",
-    "tests.test_transport_default",
-    "tests.test_pool",
-    "tests.test_reliability_cancellation",
+    "tests.transports.http11.test_http11_connection",
+    "tests.transports.test_transport_default",
+    "tests.transports.pool.test_pool",
+    "tests.transports.pool.test_reliability_cancellation",
     "tests.test_reliability_deadline",
-    "tests.test_reliability_dropped",
+    "tests.transports.pool.test_reliability_dropped",
     "tests.test_reliability_faults",
-    "tests.test_reliability_threads",
+    "tests.transports.pool.test_reliability_threads",
     # The hostile server's HTTP/1.1 cases (tests/hostile/).
     "tests.hostile.test_h1_bodies",
     "tests.hostile.test_h1_chunked",

@@ -19,7 +19,7 @@ import functools
 import tracemalloc
 import typing
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 
 import brotli
 import pytest
@@ -91,7 +91,7 @@ def bomb(encoding: str) -> bytes:
         return zlib.compress(data, 9, wbits=zlib.MAX_WBITS | 16)
     if outer == "br":
         return typing.cast(bytes, brotli.compress(data))
-    return typing.cast(bytes, zstandard.ZstdCompressor().compress(data))
+    return zstandard.ZstdCompressor().compress(data)
 
 
 def network_chunks(data: bytes) -> Iterator[bytes]:
@@ -188,7 +188,9 @@ async def test_async_streaming_a_bomb_yields_bounded_chunks(encoding: str) -> No
     async with httpx.AsyncClient(transport=httpx.MockTransport(bomb_handler)) as client:
         total = largest = 0
         async with client.stream("GET", bomb_url(encoding)) as response:
-            async with contextlib.aclosing(response.aiter_bytes()) as chunks:
+            # (aiter_bytes is typed as an AsyncIterator, as httpx's; it is a generator)
+            aiter_bytes = typing.cast(AsyncGenerator[bytes, None], response.aiter_bytes())
+            async with contextlib.aclosing(aiter_bytes) as chunks:
                 async for chunk in chunks:
                     total += len(chunk)
                     largest = max(largest, len(chunk))

@@ -3,7 +3,7 @@
 `import httpx` must work with only the required dependencies installed and must not pay
 for optional ones (brotli, zstandard, click/rich/pygments, ...): each test runs a fresh
 interpreter, because this process has long imported all of them. The install matrix
-(tests/test_install_matrix.py) checks the same against real installs without extras;
+(tests/project/test_install_matrix.py) checks the same against real installs without extras;
 here packages are made missing by running on a copy of site-packages without them,
 which is quick.
 """

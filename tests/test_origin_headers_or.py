@@ -59,7 +59,8 @@ def test_origin_value() -> None:
     origin = httpx.URL("https://example.com/").origin
     assert repr(origin) == "Origin(scheme='https', host='example.com', port=443)"
     assert origin == httpx.Origin(scheme="https", host="example.com", port=443)
-    assert origin != ("https", "example.com", 443)  # an Origin, not a tuple
+    as_tuple: object = ("https", "example.com", 443)
+    assert origin != as_tuple  # an Origin, not a tuple
     assert hash(origin) == hash(httpx.Origin("https", "example.com", 443))
     assert {origin: 1}[httpx.URL("https://example.com:443").origin] == 1
     with pytest.raises(dataclasses.FrozenInstanceError):

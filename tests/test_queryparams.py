@@ -89,8 +89,9 @@ def test_primitive_values(value: typing.Any, expected: str) -> None:
 
 
 def test_non_string_keys_are_converted() -> None:
-    assert httpx.QueryParams({1: "x"}).multi_items() == [("1", "x")]
-    assert httpx.QueryParams([(2, None)]).multi_items() == [("2", "")]
+    # Deliberately keys of the wrong type: their runtime conversion is tested.
+    assert httpx.QueryParams({1: "x"}).multi_items() == [("1", "x")]  # type: ignore[dict-item]
+    assert httpx.QueryParams([(2, None)]).multi_items() == [("2", "")]  # type: ignore[list-item]
 
 
 def test_parsing_follows_parse_qsl() -> None:
@@ -189,7 +190,7 @@ def test_hash_is_the_hash_of_the_query_string() -> None:
 
 def test_too_many_positional_arguments() -> None:
     with pytest.raises(AssertionError, match="Too many arguments."):
-        httpx.QueryParams("a=1", "b=2")  # type: ignore[call-arg]
+        httpx.QueryParams("a=1", "b=2")
 
 
 def test_positional_and_keyword_arguments_cannot_mix() -> None:
@@ -205,13 +206,16 @@ def test_unsupported_types(value: typing.Any) -> None:
 
 
 def test_items_are_indexed_as_pairs() -> None:
-    # As httpx: each item's [0] and [1] are its key and value.
-    assert httpx.QueryParams([("a", "1", "2")]).multi_items() == [("a", "1")]
-    assert httpx.QueryParams(["ab"]).multi_items() == [("a", "b")]
+    # As httpx: each item's [0] and [1] are its key and value. Deliberately items that are
+    # not (key, value) pairs: what the runtime makes of them is tested.
+    assert httpx.QueryParams([("a", "1", "2")]).multi_items() == [  # type: ignore[list-item]
+        ("a", "1")
+    ]
+    assert httpx.QueryParams(["ab"]).multi_items() == [("a", "b")]  # type: ignore[list-item]
     with pytest.raises(IndexError):
-        httpx.QueryParams([("a",)])
+        httpx.QueryParams([("a",)])  # type: ignore[list-item]
     with pytest.raises(TypeError):
-        httpx.QueryParams([None])
+        httpx.QueryParams([None])  # type: ignore[list-item]
 
 
 def test_invalid_utf8_bytes() -> None:

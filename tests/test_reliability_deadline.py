@@ -64,7 +64,8 @@ def test_timeout_total_is_optional_and_keyword_only() -> None:
     )
     assert httpx.Timeout(None, total=10).as_dict()["total"] == 10
     with pytest.raises(TypeError):
-        httpx.Timeout(5.0, None, None, None, None, 2.0)  # type: ignore[misc]
+        # Deliberately a positional `total` (it is keyword-only): the runtime error is tested.
+        httpx.Timeout(5.0, None, None, None, None, 2.0)  # type: ignore[call-arg]
 
 
 def test_timeout_total_equality_copy_and_validation() -> None:

@@ -24,15 +24,15 @@ from tests.servers.run import HypercornServer, UvicornServer
 
 def check_consistent(response: typing.Any) -> httpx.Timings:
     timings = response.extensions["timings"]
-    assert isinstance(timings, httpx.Timings)
     assert isinstance(timings, Mapping)
+    assert isinstance(timings, httpx.Timings)
     assert list(timings) == list(PHASES)
     assert dict(timings) == {phase: getattr(timings, phase) for phase in PHASES}
     assert all(value >= 0.0 for value in timings.values())
     assert timings.total == pytest.approx(sum(timings.values()))
     # (`elapsed` is a timedelta: rounded to the microsecond.)
     assert timings.total <= response.elapsed.total_seconds() + 1e-6
-    return typing.cast(httpx.Timings, timings)
+    return timings
 
 
 def test_timings_of_a_new_and_a_reused_connection(mode: str, server: UvicornServer) -> None:

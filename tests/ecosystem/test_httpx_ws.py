@@ -21,6 +21,7 @@ if typing.TYPE_CHECKING:
 
 
 def test_connect_ws_with_a_client(websocket_server: WebSocketUvicornServer) -> None:
+    ws: httpx_ws.WebSocketSession
     with httpx.Client(base_url=websocket_server.url) as client:
         with httpx_ws.connect_ws("/echo", client) as ws:
             assert ws.response is not None and ws.response.status_code == 101
@@ -36,12 +37,14 @@ def test_connect_ws_with_a_client(websocket_server: WebSocketUvicornServer) -> N
 
 
 def test_connect_ws_without_a_client(websocket_server: WebSocketUvicornServer) -> None:
+    ws: httpx_ws.WebSocketSession
     with httpx_ws.connect_ws(websocket_server.url + "echo") as ws:
         ws.send_text("default client")
         assert ws.receive_text() == "default client"
 
 
 def test_subprotocols_and_server_close(websocket_server: WebSocketUvicornServer) -> None:
+    ws: httpx_ws.WebSocketSession
     with httpx.Client() as client:
         url = websocket_server.url + "subprotocol"
         with httpx_ws.connect_ws(url, client, subprotocols=["v2"]) as ws:
@@ -64,6 +67,7 @@ def test_refused_upgrade(websocket_server: WebSocketUvicornServer) -> None:
 
 @pytest.mark.anyio
 async def test_aconnect_ws(websocket_server: WebSocketUvicornServer) -> None:
+    ws: httpx_ws.AsyncWebSocketSession
     async with httpx.AsyncClient() as client:
         async with httpx_ws.aconnect_ws(websocket_server.url + "echo", client) as ws:
             await ws.send_text("async")
@@ -77,6 +81,7 @@ async def test_aconnect_ws(websocket_server: WebSocketUvicornServer) -> None:
 @pytest.mark.anyio
 async def test_asgi_websocket_transport() -> None:
     transport = ASGIWebSocketTransport(app=websocket_app)
+    ws: httpx_ws.AsyncWebSocketSession
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         async with httpx_ws.aconnect_ws("/echo", client) as ws:
             await ws.send_text("in-process")

@@ -264,7 +264,7 @@ async def read_body(reader: asyncio.StreamReader, head: bytes) -> bytes:
         if length > MAX_BODY:
             raise ValueError("request body too large")
         return await reader.readexactly(length)
-    parts = []
+    parts: list[bytes] = []
     total = 0
     while True:
         size = int((await reader.readuntil(b"\r\n")).split(b";")[0].strip(), 16)

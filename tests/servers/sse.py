@@ -1,4 +1,4 @@
-"""Servers of server-sent events for tests/test_sse_*.py.
+"""Servers of server-sent events for tests/sse/test_sse_*.py.
 
 * `app`: a Starlette application (served by uvicorn, and by hypercorn for HTTP/2):
   well-formed streams, streams cut into awkward chunks, huge comments and events, the

@@ -4,8 +4,8 @@ Requests are written here, for both response engines (h11 and httptools): a requ
 head is validated and serialised once, in a few passes over its fields, and a repeated
 request (same method, target and header fields) reuses the bytes of the previous one
 (see the connections). What is refused is what h11 refuses, with h11's messages, as
-`httpcore.LocalProtocolError`; tests/test_http11_engines.py generates request heads and
-compares the bytes with h11's own serialisation.
+`httpcore.LocalProtocolError`; tests/transports/http11/test_http11_engines.py generates
+request heads and compares the bytes with h11's own serialisation.
 
 The rules (RFC 9112 sections 3 and 5): the method is a token, the target visible ASCII,
 field names are tokens, values have no CR/LF/NUL and no surrounding whitespace; exactly

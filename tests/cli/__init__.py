@@ -1,0 +1,1 @@
+"""Tests of the command line client: httpx/_cli/ and httpx/_main.py."""

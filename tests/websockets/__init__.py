@@ -1,0 +1,1 @@
+"""Tests of WebSocket sessions (httpx/_ws/ and httpx/_transports/asgi_websocket.py)."""
