@@ -208,8 +208,10 @@ class Headers(typing.MutableMapping[str, str]):
                 return default
         # What `self[key]` does, without raising and catching KeyError for a missing
         # header (the usual outcome of the lookups made for every request).
-        encoding = self._encoding or self.encoding
-        lookup = key.lower().encode(encoding)
+        # (`key.lower().encode` is looked up before the encoding is worked out, as in
+        # httpx: a key of the wrong type fails without caching an encoding.)
+        lookup = key.lower().encode(self._encoding or self.encoding)
+        encoding = typing.cast(str, self._encoding)  # (set by the line above)
         values = [value.decode(encoding) for _, k, value in self._list if k == lookup]
         if not values:
             return default
@@ -217,8 +219,10 @@ class Headers(typing.MutableMapping[str, str]):
 
     def get_list(self, key: str, split_commas: bool = False) -> list[str]:
         """All values of a header, optionally splitting comma-separated lists."""
-        encoding = self._encoding or self.encoding
-        lookup = key.lower().encode(encoding)
+        # (`key.lower().encode` is looked up before the encoding is worked out, as in
+        # httpx: a key of the wrong type fails without caching an encoding.)
+        lookup = key.lower().encode(self._encoding or self.encoding)
+        encoding = typing.cast(str, self._encoding)  # (set by the line above)
         values = [value.decode(encoding) for _, k, value in self._list if k == lookup]
         if not split_commas or not values:
             return values
@@ -237,8 +241,10 @@ class Headers(typing.MutableMapping[str, str]):
         return Headers(self, encoding=self.encoding)
 
     def __getitem__(self, key: str) -> str:
-        encoding = self._encoding or self.encoding
-        lookup = key.lower().encode(encoding)
+        # (`key.lower().encode` is looked up before the encoding is worked out, as in
+        # httpx: a key of the wrong type fails without caching an encoding.)
+        lookup = key.lower().encode(self._encoding or self.encoding)
+        encoding = typing.cast(str, self._encoding)  # (set by the line above)
         values = [value.decode(encoding) for _, k, value in self._list if k == lookup]
         if not values:
             raise KeyError(key)
