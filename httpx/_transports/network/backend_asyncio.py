@@ -24,6 +24,7 @@ import asyncio
 import select
 import ssl
 import typing
+import weakref
 from collections import deque
 
 import anyio
@@ -40,6 +41,8 @@ _READ_HIGH_WATER = 4 * 1024 * 1024
 # Large writes go to the transport in slices: asyncio (before 3.12) copies whatever the
 # socket does not take at once into its own buffer, so a slice bounds that copy.
 _WRITE_SLICE = 1024 * 1024
+# Writes up to this size wait for the end of the event loop's pass (see _WriteBatch).
+_BATCH_MAX = 64 * 1024
 # The transport pauses us above this much unsent data.
 _WRITE_HIGH_WATER = 256 * 1024
 
@@ -51,6 +54,51 @@ _CLOCK_SLACK = 1e-6
 def _timed_out(waiter: asyncio.Future[object]) -> None:
     if not waiter.done():
         waiter.set_result(_TIMED_OUT)
+
+
+class _WriteBatch:
+    """The small writes made during one pass of an event loop, sent together at the start
+    of the next one.
+
+    Sending a request wakes the server up, and on a virtual machine a wake-up is costly
+    (an inter-processor interrupt): a client that sends one request, then spends its time
+    on the next task before sending the next request, pays it once per request, in the
+    sending system call. Tasks that send requests in the same pass (many concurrent
+    requests) send them back to back instead, and the server, woken by the first, takes
+    the others while it runs. The delay is one turn of the event loop, with no wait: the
+    flush is queued with ``call_soon`` when the first write of a pass comes in.
+    """
+
+    __slots__ = ("_loop", "_streams")
+
+    _of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _WriteBatch] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._streams: list[AsyncioStream] = []
+
+    @classmethod
+    def of(cls, loop: asyncio.AbstractEventLoop) -> _WriteBatch:
+        batch = cls._of_loop.get(loop)
+        if batch is None:
+            batch = cls._of_loop[loop] = cls(loop)
+        return batch
+
+    def add(self, stream: AsyncioStream) -> None:
+        streams = self._streams
+        if not streams:
+            self._loop.call_soon(self._send)
+        streams.append(stream)
+
+    def _send(self) -> None:
+        streams, self._streams = self._streams, []
+        for stream in streams:
+            try:
+                stream._flush()
+            except Exception:  # (the transport reports its own errors: a safety net)
+                stream.close_now()
 
 
 class AsyncioStream(asyncio.Protocol, httpcore.AsyncNetworkStream):
@@ -68,6 +116,9 @@ class AsyncioStream(asyncio.Protocol, httpcore.AsyncNetworkStream):
         self._closed = False  # closed by us
         self._reading_paused = False
         self._write_paused = False
+        # Small writes not yet handed to the transport, and the batch that will.
+        self._pending: list[bytes] | None = None
+        self._batch = _WriteBatch.of(loop)
         self._read_waiter: asyncio.Future[object] | None = None
         # When the waiting read times out (loop time), and the timer that checks it.
         self._read_deadline: float | None = None
@@ -207,6 +258,18 @@ class AsyncioStream(asyncio.Protocol, httpcore.AsyncNetworkStream):
         if not buffer:
             return
         size = len(buffer)
+        if size <= _BATCH_MAX and not self._write_paused:
+            # Sent with the other small writes of this pass of the event loop (see
+            # _WriteBatch): nothing to wait for.
+            self._check_writable()
+            pending = self._pending
+            if pending is None:
+                self._pending = [buffer]
+                self._batch.add(self)
+            else:
+                pending.append(buffer)
+            return
+        self._flush()
         if size <= _WRITE_SLICE:
             self._check_writable()
             assert self._transport is not None
@@ -221,6 +284,19 @@ class AsyncioStream(asyncio.Protocol, httpcore.AsyncNetworkStream):
             self._transport.write(view[start : start + _WRITE_SLICE])
             if self._write_paused:
                 await self._drain(timeout)
+
+    def _flush(self) -> None:
+        """Hand what `write` batched to the transport (before anything that must follow
+        it, or when the batch is sent)."""
+        pending = self._pending
+        if pending is None:
+            return
+        self._pending = None
+        transport = self._transport
+        if self._closed or self._lost or transport is None or transport.is_closing():
+            # Gone in the meantime: the read that follows reports it.
+            return
+        transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
 
     def _check_writable(self) -> None:
         if self._closed:
@@ -256,6 +332,9 @@ class AsyncioStream(asyncio.Protocol, httpcore.AsyncNetworkStream):
         """Close without waiting: safe in cleanup code, even while being cancelled."""
         if self._closed:
             return
+        # What was written goes out first, as it would have without the batching (an
+        # HTTP/2 GOAWAY before the close, say).
+        self._flush()
         self._closed = True
         self._cancel_read_timer()
         transport = self._transport
@@ -276,6 +355,7 @@ class AsyncioStream(asyncio.Protocol, httpcore.AsyncNetworkStream):
     ) -> httpcore.AsyncNetworkStream:
         if self._transport is None or self._closed or self._lost:
             raise httpcore.ConnectError("the connection is closed")
+        self._flush()  # (a proxy's CONNECT was answered already: nothing, as a rule)
         tls_stream = AsyncioStream(self._loop)
         try:
             with anyio.fail_after(timeout):
