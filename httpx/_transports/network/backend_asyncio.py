@@ -1,4 +1,4 @@
-"""The asyncio network stream: an asyncio Protocol with its own receive buffer.
+"""The asyncio network stream: an asyncio buffered Protocol with its own receive buffer.
 
 httpcore's asyncio backend goes through anyio: every read and write enters an
 ``anyio.fail_after`` cancel scope, and anyio's stream wrappers add their own layers. Here a
@@ -8,7 +8,10 @@ deadline checked by one timer per connection, armed lazily: a read that ends bef
 timer fires leaves it armed for the next read, which only moves its own deadline (a
 float), so a connection that answers in time costs one timer per timeout period, not
 one ``call_later`` and one cancellation per read. Writes hand the bytes to the
-transport and only wait when the transport asks the protocol to pause (flow control).
+transport and only wait when the transport asks the protocol to pause (flow control);
+small ones are handed over together at the start of the event loop's next pass, and
+the transports receive into one buffer per loop rather than into a fresh 256 KiB bytes
+object per read (`_LoopShared` says why both matter).
 
 The stream implements httpcore's `AsyncNetworkStream` interface, so httpcore's HTTP/2
 connection, proxies and SOCKS code run over it unchanged. Closing is synchronous
@@ -41,7 +44,9 @@ _READ_HIGH_WATER = 4 * 1024 * 1024
 # Large writes go to the transport in slices: asyncio (before 3.12) copies whatever the
 # socket does not take at once into its own buffer, so a slice bounds that copy.
 _WRITE_SLICE = 1024 * 1024
-# Writes up to this size wait for the end of the event loop's pass (see _WriteBatch).
+# The receive buffer each event loop's streams share (asyncio's own maximum read).
+_RECEIVE_BUFFER = 256 * 1024
+# Writes up to this size wait for the end of the event loop's pass (see _LoopShared).
 _BATCH_MAX = 64 * 1024
 # The transport pauses us above this much unsent data.
 _WRITE_HIGH_WATER = 256 * 1024
@@ -56,37 +61,47 @@ def _timed_out(waiter: asyncio.Future[object]) -> None:
         waiter.set_result(_TIMED_OUT)
 
 
-class _WriteBatch:
-    """The small writes made during one pass of an event loop, sent together at the start
-    of the next one.
+class _LoopShared:
+    """What the streams of one event loop share: the batch of small writes made during
+    one pass of the loop, and the buffer the transports receive into.
 
-    Sending a request wakes the server up, and on a virtual machine a wake-up is costly
-    (an inter-processor interrupt): a client that sends one request, then spends its time
-    on the next task before sending the next request, pays it once per request, in the
-    sending system call. Tasks that send requests in the same pass (many concurrent
-    requests) send them back to back instead, and the server, woken by the first, takes
-    the others while it runs. The delay is one turn of the event loop, with no wait: the
-    flush is queued with ``call_soon`` when the first write of a pass comes in.
+    Batched writes: sending a request wakes the server up, and on a virtual machine a
+    wake-up is costly (an inter-processor interrupt): a client that sends one request,
+    then spends its time on the next task before sending the next request, pays it once
+    per request, in the sending system call. Tasks that send requests in the same pass
+    (many concurrent requests) send them back to back instead, and the server, woken by
+    the first, takes the others while it runs. The delay is one turn of the event loop,
+    with no wait: the flush is queued with ``call_soon`` when the first write of a pass
+    comes in.
+
+    The receive buffer: asyncio's plain protocols get each read as a new bytes object of
+    the transport's maximum read size (256 KiB), shrunk to what arrived; that size is
+    above the C library's threshold for mapping memory, so every read costs three system
+    calls more (mmap, mremap, munmap) and a page fault. A buffered protocol receives into
+    this buffer instead, and the stream copies what arrived out of it at once (one loop
+    runs one callback at a time, so one buffer serves all its streams).
     """
 
-    __slots__ = ("_loop", "_streams")
+    __slots__ = ("_loop", "_streams", "buffer")
 
-    _of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _WriteBatch] = (
+    _of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopShared] = (
         weakref.WeakKeyDictionary()
     )
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
         self._streams: list[AsyncioStream] = []
+        self.buffer = memoryview(bytearray(_RECEIVE_BUFFER))
 
     @classmethod
-    def of(cls, loop: asyncio.AbstractEventLoop) -> _WriteBatch:
-        batch = cls._of_loop.get(loop)
-        if batch is None:
-            batch = cls._of_loop[loop] = cls(loop)
-        return batch
+    def of(cls, loop: asyncio.AbstractEventLoop) -> _LoopShared:
+        shared = cls._of_loop.get(loop)
+        if shared is None:
+            shared = cls._of_loop[loop] = cls(loop)
+        return shared
 
     def add(self, stream: AsyncioStream) -> None:
+        """Send `stream`'s batched writes at the start of the loop's next pass."""
         streams = self._streams
         if not streams:
             self._loop.call_soon(self._send)
@@ -101,7 +116,7 @@ class _WriteBatch:
                 stream.close_now()
 
 
-class AsyncioStream(asyncio.Protocol, httpcore.AsyncNetworkStream):
+class AsyncioStream(asyncio.BufferedProtocol, httpcore.AsyncNetworkStream):
     """A TCP, unix-socket or TLS connection on an asyncio transport."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -116,9 +131,9 @@ class AsyncioStream(asyncio.Protocol, httpcore.AsyncNetworkStream):
         self._closed = False  # closed by us
         self._reading_paused = False
         self._write_paused = False
-        # Small writes not yet handed to the transport, and the batch that will.
+        # Small writes not yet handed to the transport; the loop's batch and buffer.
         self._pending: list[bytes] | None = None
-        self._batch = _WriteBatch.of(loop)
+        self._shared = _LoopShared.of(loop)
         self._read_waiter: asyncio.Future[object] | None = None
         # When the waiting read times out (loop time), and the timer that checks it.
         self._read_deadline: float | None = None
@@ -131,6 +146,12 @@ class AsyncioStream(asyncio.Protocol, httpcore.AsyncNetworkStream):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self._transport = typing.cast(asyncio.Transport, transport)
         self._transport.set_write_buffer_limits(high=_WRITE_HIGH_WATER)
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._shared.buffer
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.data_received(bytes(self._shared.buffer[:nbytes]))
 
     def data_received(self, data: bytes) -> None:
         self._chunks.append(data)
@@ -260,12 +281,12 @@ class AsyncioStream(asyncio.Protocol, httpcore.AsyncNetworkStream):
         size = len(buffer)
         if size <= _BATCH_MAX and not self._write_paused:
             # Sent with the other small writes of this pass of the event loop (see
-            # _WriteBatch): nothing to wait for.
+            # _LoopShared): nothing to wait for.
             self._check_writable()
             pending = self._pending
             if pending is None:
                 self._pending = [buffer]
-                self._batch.add(self)
+                self._shared.add(self)
             else:
                 pending.append(buffer)
             return
