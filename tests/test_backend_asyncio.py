@@ -12,10 +12,12 @@ plain listening socket on 127.0.0.1: what its cheap paths must still guarantee.
 from __future__ import annotations
 
 import asyncio
+import gc
 import socket
 import threading
 import time
 import typing
+import weakref
 
 import anyio
 import httpcore
@@ -236,3 +238,26 @@ def test_streams_sharing_the_receive_buffer_each_get_their_own_bytes(
         assert received == payloads
 
     run(main)
+
+
+def test_a_finished_event_loop_is_not_kept_alive(listener: socket.socket) -> None:
+    loops: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+
+    async def main() -> None:
+        loops.append(weakref.ref(asyncio.get_running_loop()))
+        stream, peer = await _connect(listener)
+        try:
+            await stream.write(b"ping")
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+            peer.sock.sendall(b"pong")
+            assert await stream.read(10, timeout=10.0) == b"pong"
+        finally:
+            stream.close_now()
+            peer.sock.close()
+
+    for _ in range(3):
+        asyncio.run(main())
+    gc.collect()
+    # (The per-loop write batch and receive buffer go with their loop.)
+    assert [ref() for ref in loops] == [None, None, None]

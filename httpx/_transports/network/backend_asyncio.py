@@ -82,14 +82,14 @@ class _LoopShared:
     runs one callback at a time, so one buffer serves all its streams).
     """
 
-    __slots__ = ("_loop", "_streams", "buffer")
+    # (No reference to the loop: the table's values must not keep their keys alive.)
+    __slots__ = ("_streams", "buffer")
 
     _of_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopShared] = (
         weakref.WeakKeyDictionary()
     )
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+    def __init__(self) -> None:
         self._streams: list[AsyncioStream] = []
         self.buffer = memoryview(bytearray(_RECEIVE_BUFFER))
 
@@ -97,14 +97,14 @@ class _LoopShared:
     def of(cls, loop: asyncio.AbstractEventLoop) -> _LoopShared:
         shared = cls._of_loop.get(loop)
         if shared is None:
-            shared = cls._of_loop[loop] = cls(loop)
+            shared = cls._of_loop[loop] = cls()
         return shared
 
     def add(self, stream: AsyncioStream) -> None:
-        """Send `stream`'s batched writes at the start of the loop's next pass."""
+        """Send `stream`'s batched writes at the start of its loop's next pass."""
         streams = self._streams
         if not streams:
-            self._loop.call_soon(self._send)
+            stream._loop.call_soon(self._send)
         streams.append(stream)
 
     def _send(self) -> None:
