@@ -261,3 +261,28 @@ def test_a_finished_event_loop_is_not_kept_alive(listener: socket.socket) -> Non
     gc.collect()
     # (The per-loop write batch and receive buffer go with their loop.)
     assert [ref() for ref in loops] == [None, None, None]
+
+
+def test_many_small_writes_without_a_pause_are_not_held_back(listener: socket.socket) -> None:
+    chunks = [bytes([index % 251]) * 1024 for index in range(1024)]  # 1 MiB in 1 KiB
+
+    async def main() -> None:
+        stream, peer = await _connect(listener)
+        received: list[bytes] = []
+        reader = threading.Thread(
+            target=lambda: received.append(peer.receive_exactly(1024 * 1024))
+        )
+        reader.start()
+        try:
+            # Written without the event loop getting a turn: what waits for the batch is
+            # bounded, the rest is handed to the transport (and its flow control).
+            for chunk in chunks:
+                await stream.write(chunk, timeout=10.0)
+                assert stream._pending_size <= backend_asyncio._BATCH_MAX
+            await anyio.to_thread.run_sync(reader.join, 10.0)
+        finally:
+            stream.close_now()
+            peer.sock.close()
+        assert received == [b"".join(chunks)]
+
+    run(main)

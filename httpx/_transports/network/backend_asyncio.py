@@ -46,7 +46,8 @@ _READ_HIGH_WATER = 4 * 1024 * 1024
 _WRITE_SLICE = 1024 * 1024
 # The receive buffer each event loop's streams share (asyncio's own maximum read).
 _RECEIVE_BUFFER = 256 * 1024
-# Writes up to this size wait for the end of the event loop's pass (see _LoopShared).
+# Writes wait for the end of the event loop's pass (see _LoopShared) up to this many
+# bytes per stream.
 _BATCH_MAX = 64 * 1024
 # The transport pauses us above this much unsent data.
 _WRITE_HIGH_WATER = 256 * 1024
@@ -133,6 +134,7 @@ class AsyncioStream(asyncio.BufferedProtocol, httpcore.AsyncNetworkStream):
         self._write_paused = False
         # Small writes not yet handed to the transport; the loop's batch and buffer.
         self._pending: list[bytes] | None = None
+        self._pending_size = 0
         self._shared = _LoopShared.of(loop)
         self._read_waiter: asyncio.Future[object] | None = None
         # When the waiting read times out (loop time), and the timer that checks it.
@@ -279,9 +281,10 @@ class AsyncioStream(asyncio.BufferedProtocol, httpcore.AsyncNetworkStream):
         if not buffer:
             return
         size = len(buffer)
-        if size <= _BATCH_MAX and not self._write_paused:
+        if self._pending_size + size <= _BATCH_MAX and not self._write_paused:
             # Sent with the other small writes of this pass of the event loop (see
-            # _LoopShared): nothing to wait for.
+            # _LoopShared): nothing to wait for. (Bounded: beyond _BATCH_MAX the bytes go
+            # to the transport, whose flow control then applies.)
             self._check_writable()
             pending = self._pending
             if pending is None:
@@ -289,6 +292,7 @@ class AsyncioStream(asyncio.BufferedProtocol, httpcore.AsyncNetworkStream):
                 self._shared.add(self)
             else:
                 pending.append(buffer)
+            self._pending_size += size
             return
         self._flush()
         if size <= _WRITE_SLICE:
@@ -313,6 +317,7 @@ class AsyncioStream(asyncio.BufferedProtocol, httpcore.AsyncNetworkStream):
         if pending is None:
             return
         self._pending = None
+        self._pending_size = 0
         transport = self._transport
         if self._closed or self._lost or transport is None or transport.is_closing():
             # Gone in the meantime: the read that follows reports it.
