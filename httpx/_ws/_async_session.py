@@ -24,7 +24,6 @@ Life of a session (`connect`):
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 import time
@@ -450,9 +449,8 @@ async def connect(
             client._apply_request_defaults(request)
             if isinstance(follow_redirects, UseClientDefault):
                 follow_redirects = client.follow_redirects
-            settings = dataclasses.replace(
-                client._flow_settings(), transport_for_url=choice.transport_for_url
-            )
+            settings = client._flow_settings()  # (a new one for each send)
+            settings.transport_for_url = choice.transport_for_url
             auth_for_request = client._build_request_auth(request, auth)
             flow = send_flow(settings, request, auth_for_request, follow_redirects, True)
             response = await AsyncTools.run_flow(flow)
