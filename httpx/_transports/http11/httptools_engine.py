@@ -28,7 +28,14 @@ import httptools
 
 from .h11_engine import H11Parser
 from .request import RequestHead
-from .response import MAX_HEAD_SIZE, ResponseHead, ResponseParser, keep_alive, remote_error
+from .response import (
+    MAX_HEAD_SIZE,
+    ResponseHead,
+    ResponseParser,
+    body_too_short,
+    keep_alive,
+    remote_error,
+)
 
 __all__ = ["HttptoolsParser"]
 
@@ -81,11 +88,7 @@ class HttptoolsParser(ResponseParser):
             size = len(data)
             if size < remaining:
                 if not size:
-                    raise remote_error(
-                        "peer closed connection without sending complete message body "
-                        f"(received {self._expected - remaining} bytes, "
-                        f"expected {self._expected})"
-                    )
+                    raise body_too_short(self._expected - remaining, self._expected)
                 self._remaining = remaining - size
                 return data
             self._remaining = 0

@@ -29,6 +29,7 @@ from .request import RequestHead
 
 __all__ = [
     "ENGINE_VARIABLE",
+    "body_too_short",
     "engine_available",
     "MAX_HEAD_SIZE",
     "MAX_INTERIM_RESPONSES",
@@ -167,6 +168,14 @@ def parser_factory(engine: str | None = None) -> typing.Callable[[], ResponsePar
 
 def remote_error(message: str) -> httpcore.RemoteProtocolError:
     return httpcore.RemoteProtocolError(message)
+
+
+def body_too_short(received: int, expected: int) -> httpcore.RemoteProtocolError:
+    """The connection closed before the end of a Content-Length body (h11's message)."""
+    return remote_error(
+        "peer closed connection without sending complete message body "
+        f"(received {received} bytes, expected {expected})"
+    )
 
 
 def conflicting_framing(headers: typing.Iterable[tuple[bytes, bytes]]) -> bool:
