@@ -163,6 +163,9 @@ class AsyncHTTP11Connection(httpcore.AsyncConnectionInterface):
                 await self._send_body(head, body, timeout)
                 return True
             pieces = framed_body(head, known)
+            if not pieces:
+                await stream.write(head.data, timeout)  # no body (most requests)
+                return True
             if len(known) <= SMALL_BODY:
                 # Head and body in one write (one system call, one segment).
                 await stream.write(b"".join([head.data, *pieces]), timeout)

@@ -165,6 +165,9 @@ class HTTP11Connection(httpcore.ConnectionInterface):
                 self._send_body(head, body, timeout)
                 return True
             pieces = framed_body(head, known)
+            if not pieces:
+                stream.write(head.data, timeout)  # no body (most requests)
+                return True
             if len(known) <= SMALL_BODY:
                 # Head and body in one write (one system call, one segment).
                 stream.write(b"".join([head.data, *pieces]), timeout)
