@@ -113,15 +113,18 @@ class H11Parser(ResponseParser):
     def _take_head(self, event: h11.Response) -> bool:
         """Record a final response's head; True if its body is to be counted here (framed
         by Content-Length alone, RFC 9112 section 6.3)."""
-        # One pass over the fields h11 has validated (names in lower case).
+        # One pass over the fields h11 has validated (names lower-cased only where their
+        # length matches one of the three looked for).
+        fields = event.headers.raw_items()
         length: bytes | None = None
         chunked = close = False
-        for name, value in event.headers:
-            if name == b"content-length":
+        for name, value in fields:
+            size = len(name)
+            if size == 14 and name.lower() == b"content-length":
                 length = value  # (h11 has collapsed repeated equal values into one)
-            elif name == b"transfer-encoding":
+            elif size == 17 and name.lower() == b"transfer-encoding":
                 chunked = True
-            elif name == b"connection" and not close:
+            elif size == 10 and not close and name.lower() == b"connection":
                 close = b"close" in [token.strip() for token in value.lower().split(b",")]
         request = self._request
         assert request is not None
@@ -139,7 +142,7 @@ class H11Parser(ResponseParser):
             http_version,
             status,
             event.reason,
-            event.headers.raw_items(),
+            fields,
             http_version >= b"HTTP/1.1" and not close,  # RFC 9112 section 9.3
         )
         if (
