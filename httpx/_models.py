@@ -21,10 +21,12 @@ from ._decoders import ContentDecoder, IdentityDecoder, build_decoder
 from ._exceptions import (
     HTTPStatusError,
     LocalProtocolError,
+    RequestError,
     RequestNotRead,
     ResponseNotRead,
     StreamClosed,
     StreamConsumed,
+    attach_request,
     request_context,
 )
 from ._headers import Headers
@@ -563,10 +565,12 @@ class Response:
         self.is_stream_consumed = True
         chunks = []
         try:
-            with request_context(request=self._request):
-                for chunk in stream:
-                    self._num_bytes_downloaded += len(chunk)
-                    chunks.append(chunk)
+            for chunk in stream:
+                self._num_bytes_downloaded += len(chunk)
+                chunks.append(chunk)
+        except RequestError as exc:  # (what request_context does, without its object)
+            attach_request(exc, self._request)
+            raise
         finally:
             self.close()
         # One chunk of bytes (a small body): itself, not a copy.
@@ -640,8 +644,11 @@ class Response:
             raise RuntimeError("Attempted to call a sync close on an async stream.")
         if not self.is_closed:
             self.is_closed = True
-            with request_context(request=self._request):
+            try:
                 self.stream.close()
+            except RequestError as exc:  # (what request_context does, without its object)
+                attach_request(exc, self._request)
+                raise
 
     # --- async streaming ------------------------------------------------------------
 
