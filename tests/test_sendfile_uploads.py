@@ -16,6 +16,7 @@ import ssl
 import time
 import typing
 
+import httpcore
 import pytest
 
 import httpx
@@ -189,3 +190,36 @@ def test_tls_file_body_is_read(
     assert response.status_code == 200
     assert response.content == DATA
     assert sendfile_calls == []
+
+
+def test_overall_deadline_during_a_file_upload(data_file: str, sendfile_calls: list[int]) -> None:
+    # Timeout(total=...) bounds the upload too: the server reads nothing, the socket
+    # buffers fill up, and the deadline (not the 5 s write timeout) ends the request.
+    big = DATA * 16
+    with open(data_file, "wb") as writer:
+        writer.write(big)
+
+    def handler(sock: socket.socket, index: int) -> None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        Reader(sock).head()
+        time.sleep(2.0)
+
+    with RawServer(handler) as server, httpx.Client() as client:
+        started = time.monotonic()
+        with open(data_file, "rb") as file, pytest.raises(httpx.TimeoutException):
+            client.post(server.url, content=file, timeout=httpx.Timeout(5.0, total=0.3))
+        assert time.monotonic() - started < 1.5
+    assert sendfile_calls
+
+
+def test_send_file_with_no_time_left(data_file: str) -> None:
+    from httpx._transports.network.backend_sync import SyncStream
+
+    left, right = socket.socketpair()
+    with left, right, open(data_file, "rb") as file:
+        stream = SyncStream(left)
+        with pytest.raises(httpcore.WriteTimeout):
+            stream.send_file(file, 0, 100, timeout=0.0)
+        assert stream.send_file(file, 0, 100, timeout=1.0) == 100
+        assert right.recv(100) == DATA[:100]
+        assert file.tell() == 100

@@ -90,6 +90,10 @@ class SyncStream(httpcore.NetworkStream):
         bytes sent (fewer if the file ends first); the file is left positioned after
         them. The timeout applies to each wait for the socket to take more, as in write().
         """
+        if timeout is not None and timeout <= 0:
+            # No time left (an overall deadline ran out): socket.sendfile refuses a
+            # non-blocking socket, so the timeout is reported here.
+            raise httpcore.WriteTimeout("timed out")
         sock = self._sock
         if timeout != self._timeout:
             sock.settimeout(timeout)
