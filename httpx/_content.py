@@ -143,6 +143,9 @@ class IteratorByteStream(SyncByteStream):
         try:
             if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
                 return None  # a pipe, a socket, a device: read as a stream
+            # Bytes written through the file object and still in its buffer ("r+b") must
+            # reach the file first, as reading it would make them.
+            file.flush()
         except (OSError, ValueError):  # (ValueError: a closed file, which reading reports)
             return None
         self._rewind_file()

@@ -223,3 +223,25 @@ def test_send_file_with_no_time_left(data_file: str) -> None:
         assert stream.send_file(file, 0, 100, timeout=1.0) == 100
         assert right.recv(100) == DATA[:100]
         assert file.tell() == 100
+
+
+def test_read_write_file_body(tmp_path: typing.Any, sendfile_calls: list[int]) -> None:
+    # A file opened "r+b" and written through its object between building the request
+    # and sending it: what is sent is what reading the file would give.
+    path = tmp_path / "rw.bin"
+    path.write_bytes(DATA)
+    with RawServer(echo_digest) as server, httpx.Client() as client:
+        with open(path, "r+b") as file:
+            file.seek(100)
+            file.write(b"written before")
+            start = file.tell()
+            request = client.build_request("POST", server.url, content=file)
+            file.seek(start + 50)
+            file.write(b"written after")
+            file.seek(start)
+            response = client.send(request)
+    expected_data = bytearray(DATA)
+    expected_data[100:114] = b"written before"
+    expected_data[start + 50 : start + 63] = b"written after"
+    assert response.text == expected(bytes(expected_data[start:]))
+    assert sendfile_calls
