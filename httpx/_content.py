@@ -8,7 +8,10 @@ ones the rest of the package (and code in the wild) imports from ``httpx._conten
 from __future__ import annotations
 
 import inspect
+import io
 import json as jsonlib
+import os
+import stat
 import warnings
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
@@ -75,6 +78,10 @@ class ByteStream(AsyncByteStream, SyncByteStream):
         yield self._stream
 
 
+# What open(path, "rb") returns (buffered or not, read-only or read-write).
+_PLAIN_FILE_TYPES = (io.BufferedReader, io.BufferedRandom, io.FileIO)
+
+
 class IteratorByteStream(SyncByteStream):
     """A body streamed from a sync iterable of bytes, or from a binary file object.
 
@@ -120,6 +127,30 @@ class IteratorByteStream(SyncByteStream):
         for index, chunk in enumerate(self._stream):
             if chunk:
                 yield _as_bytes_chunk(chunk, index)
+
+    def take_file(self) -> tuple[Any, int] | None:
+        """(file, position) when this body is a regular file opened by `open()` in
+        binary mode, for a connection that sends it with sendfile(2) instead of reading
+        it (see http11/sendfile.py); else None, and the body is iterated as usual.
+
+        Taking the file counts as a pass over the body, as iterating it does (a second
+        pass starts again from the same position). Only the exact types `open()` returns
+        qualify: a wrapper that watches its reads (a progress bar) is read as before.
+        """
+        file: Any = self._stream
+        if not self._is_file or type(file) not in _PLAIN_FILE_TYPES:
+            return None
+        try:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                return None  # a pipe, a socket, a device: read as a stream
+            # Bytes written through the file object and still in its buffer ("r+b") must
+            # reach the file first, as reading it would make them.
+            file.flush()
+        except (OSError, ValueError):  # (ValueError: a closed file, which reading reports)
+            return None
+        self._rewind_file()
+        self._is_stream_consumed = True
+        return file, file.tell()
 
     def _iter_file(self) -> Iterator[bytes]:
         read = self._stream.read  # type: ignore[attr-defined]

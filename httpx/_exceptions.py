@@ -247,6 +247,13 @@ class RequestNotRead(StreamError):
         super().__init__(message)
 
 
+def attach_request(exc: RequestError, request: Request | None) -> None:
+    """What `request_context` does to a RequestError leaving its block, for hot paths
+    that use a plain ``try`` instead (no context-manager object per call)."""
+    if request is not None and exc._request is None:
+        exc._request = request
+
+
 class request_context:
     """Attach `request` to any `RequestError` raised inside the block that lacks one.
 

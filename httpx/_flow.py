@@ -26,9 +26,10 @@ from ._exceptions import (
     HTTPStatusError,
     PoolTimeout,
     ReadTimeout,
+    RequestError,
     TooManyRedirects,
     TransportError,
-    request_context,
+    attach_request,
 )
 from ._flow_streams import timed_stream, within_deadline
 from ._models import Request, Response
@@ -305,10 +306,13 @@ def _single_request(settings: FlowSettings, request: Request, deadline: Deadline
         )
         started = time.perf_counter()
         try:
-            # As httpx does: a RequestError raised without a request (by a transport, a
-            # mock handler) gets this one.
-            with request_context(request=request):
+            try:
                 response: Response = yield Send(transport, request, deadline)
+            except RequestError as exc:
+                # As httpx does: a RequestError raised without a request (by a transport,
+                # a mock handler) gets this one.
+                attach_request(exc, request)
+                raise
         except TransportError as exc:
             if retry is None:
                 raise

@@ -8,7 +8,6 @@ at once (by reference counting, with no cycle), so that its connection is reclai
 
 from __future__ import annotations
 
-import datetime
 import time
 import typing
 import weakref
@@ -87,7 +86,7 @@ class _TimedSyncStream(SyncByteStream):
         finally:
             response = self._response()
             if response is not None:
-                response.elapsed = _since(self._started)
+                _record_elapsed(response, self._started)
 
 
 class _DeadlineSyncStream(_TimedSyncStream):
@@ -138,7 +137,7 @@ class _TimedAsyncStream(AsyncByteStream):
         finally:
             response = self._response()
             if response is not None:
-                response.elapsed = _since(self._started)
+                _record_elapsed(response, self._started)
 
 
 class _DeadlineAsyncStream(_TimedAsyncStream):
@@ -183,5 +182,7 @@ def _request_of(response_ref: weakref.ref[Response]) -> Request | None:
     return None if response is None else response._request
 
 
-def _since(started: float) -> datetime.timedelta:
-    return datetime.timedelta(seconds=time.perf_counter() - started)
+def _record_elapsed(response: Response, started: float) -> None:
+    # Seconds: `Response.elapsed` makes the timedelta only if it is asked for.
+    response.__dict__.pop("_elapsed", None)
+    response._elapsed_seconds = time.perf_counter() - started

@@ -21,10 +21,12 @@ from ._decoders import ContentDecoder, IdentityDecoder, build_decoder
 from ._exceptions import (
     HTTPStatusError,
     LocalProtocolError,
+    RequestError,
     RequestNotRead,
     ResponseNotRead,
     StreamClosed,
     StreamConsumed,
+    attach_request,
     request_context,
 )
 from ._headers import Headers
@@ -70,6 +72,8 @@ _REDIRECT_STATUSES = frozenset(
         codes.PERMANENT_REDIRECT.value,
     }
 )
+_NO_BODY_HEADERS: dict[str, str] = {}
+_IDENTITY = IdentityDecoder()
 _COMMON_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
@@ -152,14 +156,20 @@ class Request:
             jar = cookies if isinstance(cookies, Cookies) else Cookies(cookies)
             jar.set_cookie_header(self)
 
+        self.stream: SyncByteStream | AsyncByteStream
         if stream is None:
-            content_type: str | None = self.headers.get("content-type")
+            if content is None and data is None and files is None and json is None:
+                # No body (most requests): nothing to encode.
+                self._prepare(_NO_BODY_HEADERS)
+                self.stream = ByteStream(b"")
+                self._content = b""
+                return
+            # A multipart body keeps the boundary of a Content-Type given with it.
+            boundary = (
+                boundary_from_content_type(self.headers.get("content-type")) if files else None
+            )
             body_headers, stream = encode_request(
-                content=content,
-                data=data,
-                files=files,
-                json=json,
-                boundary=boundary_from_content_type(content_type),
+                content=content, data=data, files=files, json=json, boundary=boundary
             )
             self._prepare(body_headers)
             self.stream = stream
@@ -283,6 +293,8 @@ class Response:
 
     # Built when the body is first read (a class default: no hasattr() per response).
     _decoder: ContentDecoder | None = None
+    # Set by the client when the response is closed (see `elapsed`).
+    _elapsed_seconds: float
 
     def __init__(
         self,
@@ -330,9 +342,13 @@ class Response:
     def elapsed(self) -> datetime.timedelta:
         """Time from sending the request to closing the response."""
         if not hasattr(self, "_elapsed"):
-            raise RuntimeError(
-                "'.elapsed' may only be accessed after the response has been read or closed."
-            )
+            seconds = self.__dict__.get("_elapsed_seconds")
+            if seconds is None:
+                raise RuntimeError(
+                    "'.elapsed' may only be accessed after the response has been read or closed."
+                )
+            # Recorded by the client as seconds, made a timedelta when first asked for.
+            self._elapsed = datetime.timedelta(seconds=seconds)
         return self._elapsed
 
     @elapsed.setter
@@ -521,7 +537,7 @@ class Response:
             if encodings or limit is not None:
                 decoder = build_decoder(encodings, max_decoded_size=limit)
             else:
-                decoder = IdentityDecoder()
+                decoder = _IDENTITY  # (stateless: one for all)
             self._decoder = decoder
         return decoder
 
@@ -549,10 +565,12 @@ class Response:
         self.is_stream_consumed = True
         chunks = []
         try:
-            with request_context(request=self._request):
-                for chunk in stream:
-                    self._num_bytes_downloaded += len(chunk)
-                    chunks.append(chunk)
+            for chunk in stream:
+                self._num_bytes_downloaded += len(chunk)
+                chunks.append(chunk)
+        except RequestError as exc:  # (what request_context does, without its object)
+            attach_request(exc, self._request)
+            raise
         finally:
             self.close()
         # One chunk of bytes (a small body): itself, not a copy.
@@ -626,8 +644,11 @@ class Response:
             raise RuntimeError("Attempted to call a sync close on an async stream.")
         if not self.is_closed:
             self.is_closed = True
-            with request_context(request=self._request):
+            try:
                 self.stream.close()
+            except RequestError as exc:  # (what request_context does, without its object)
+                attach_request(exc, self._request)
+                raise
 
     # --- async streaming ------------------------------------------------------------
 

@@ -1,3 +1,5 @@
+import typing
+
 import pytest
 
 import httpx
@@ -97,3 +99,43 @@ def test_request_context_attaches_the_request_only_where_missing() -> None:
     with pytest.raises(ValueError):
         with request_context(request=request):
             raise ValueError("not an httpx error")
+
+
+class _FailingBody(httpx.SyncByteStream):
+    def __init__(self, fail_in: str) -> None:
+        self.fail_in = fail_in
+
+    def __iter__(self) -> typing.Iterator[bytes]:
+        yield b"part"
+        if self.fail_in == "read":
+            raise httpx.ReadError("read failed")
+
+    def close(self) -> None:
+        if self.fail_in == "close":
+            raise httpx.ReadError("close failed")
+
+
+@pytest.mark.parametrize("where", ["send", "read", "close"])
+def test_client_errors_raised_without_a_request_get_it(where: str) -> None:
+    # A transport (or a body stream) raising a RequestError with no request: the client
+    # attaches the request being sent, as httpx does; one that has a request keeps it.
+    other = httpx.Request("GET", "https://other.example/")
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if where == "send":
+            raise httpx.ConnectError("send failed")
+        return httpx.Response(200, stream=_FailingBody(where))
+
+    with httpx.Client(transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(httpx.RequestError) as caught:
+            client.get("https://example.org/")
+        assert caught.value.request.url == "https://example.org/"
+        assert caught.value.request is not other
+
+    def keeps_its_own(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("send failed", request=other)
+
+    with httpx.Client(transport=httpx.MockTransport(keeps_its_own)) as client:
+        with pytest.raises(httpx.ConnectError) as connect_error:
+            client.get("https://example.org/")
+        assert connect_error.value.request is other

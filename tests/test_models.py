@@ -1,3 +1,4 @@
+import datetime
 import gzip
 import json
 import pickle
@@ -241,6 +242,24 @@ def test_elapsed_requires_close() -> None:
     response = make_response()
     with pytest.raises(RuntimeError):
         response.elapsed
+
+
+def test_elapsed_once_closed_by_a_client() -> None:
+    # The client records seconds when the response closes; `elapsed` is a timedelta.
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=iter([b"streamed"]))
+
+    client = httpx.Client(transport=httpx.MockTransport(handler))
+    with client.stream("GET", "https://example.org/") as response:
+        with pytest.raises(RuntimeError):
+            response.elapsed
+    elapsed = response.elapsed
+    assert isinstance(elapsed, datetime.timedelta)
+    assert elapsed.total_seconds() >= 0
+    assert response.elapsed is elapsed
+    assert pickle.loads(pickle.dumps(response)).elapsed == elapsed
+    response.elapsed = datetime.timedelta(seconds=3)
+    assert response.elapsed == datetime.timedelta(seconds=3)
 
 
 def chunks(*parts: bytes) -> Iterator[bytes]:

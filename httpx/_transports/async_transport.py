@@ -163,6 +163,12 @@ class AsyncTrackedBody(AsyncByteStream):
         self._stream = stream
         self._iterator: AsyncIterator[bytes] | None = None
 
+    @property
+    def source(self) -> AsyncByteStream:
+        """The body stream tracked (a sync connection may send a file body itself, see
+        http11/sendfile.py)."""
+        return self._stream
+
     def __aiter__(self) -> AsyncIterator[bytes]:
         self._iterator = self._stream.__aiter__()
         return self._iterator

@@ -165,6 +165,12 @@ class TrackedBody(SyncByteStream):
         self._stream = stream
         self._iterator: Iterator[bytes] | None = None
 
+    @property
+    def source(self) -> SyncByteStream:
+        """The body stream tracked (a sync connection may send a file body itself, see
+        http11/sendfile.py)."""
+        return self._stream
+
     def __iter__(self) -> Iterator[bytes]:
         self._iterator = self._stream.__iter__()
         return self._iterator

@@ -46,6 +46,7 @@ from .request import (
     length_error,
 )
 from .response import ResponseParser, parser_factory, remote_error
+from .sendfile import async_send_file
 
 __all__ = ["AsyncHTTP11Body", "AsyncHTTP11Connection", "AsyncUpgradeStream"]
 
@@ -162,6 +163,9 @@ class AsyncHTTP11Connection(httpcore.AsyncConnectionInterface):
                 await self._send_body(head, body, timeout)
                 return True
             pieces = framed_body(head, known)
+            if not pieces:
+                await stream.write(head.data, timeout)  # no body (most requests)
+                return True
             if len(known) <= SMALL_BODY:
                 # Head and body in one write (one system call, one segment).
                 await stream.write(b"".join([head.data, *pieces]), timeout)
@@ -183,6 +187,12 @@ class AsyncHTTP11Connection(httpcore.AsyncConnectionInterface):
         if not isinstance(body, AsyncIterable):
             raise TypeError(f"A request body must be an iterable of bytes here, not {body!r}")
         declared = head.body_length
+        if (
+            declared is not None
+            and declared > SMALL_BODY
+            and await async_send_file(stream, body, declared, timeout)
+        ):
+            return  # a file, sent by the kernel (see sendfile.py)
         sent = 0
         first = True
         async for chunk in body:

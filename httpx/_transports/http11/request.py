@@ -106,6 +106,7 @@ class RequestHead:
         "is_head",
         "keep_alive",
         "method",
+        "ordinary",
         "target",
         "upgrade",
     )
@@ -129,6 +130,9 @@ class RequestHead:
         self.host = host
         self.is_head = method == b"HEAD"
         self.is_connect = method == b"CONNECT"
+        # Neither HEAD, CONNECT nor a protocol switch: nothing about the request changes
+        # how a response is framed (see `ResponseParser.recall`).
+        self.ordinary = not self.is_head and not self.is_connect and upgrade is None
         self._h11_event: h11.Request | None = None
 
     @property

@@ -48,6 +48,7 @@ from .request import (
     length_error,
 )
 from .response import ResponseParser, parser_factory, remote_error
+from .sendfile import sync_send_file
 
 __all__ = ["HTTP11Body", "HTTP11Connection", "UpgradeStream"]
 
@@ -164,6 +165,9 @@ class HTTP11Connection(httpcore.ConnectionInterface):
                 self._send_body(head, body, timeout)
                 return True
             pieces = framed_body(head, known)
+            if not pieces:
+                stream.write(head.data, timeout)  # no body (most requests)
+                return True
             if len(known) <= SMALL_BODY:
                 # Head and body in one write (one system call, one segment).
                 stream.write(b"".join([head.data, *pieces]), timeout)
@@ -185,6 +189,12 @@ class HTTP11Connection(httpcore.ConnectionInterface):
         if not isinstance(body, Iterable):
             raise TypeError(f"A request body must be an iterable of bytes here, not {body!r}")
         declared = head.body_length
+        if (
+            declared is not None
+            and declared > SMALL_BODY
+            and sync_send_file(stream, body, declared, timeout)
+        ):
+            return  # a file, sent by the kernel (see sendfile.py)
         sent = 0
         first = True
         for chunk in body:

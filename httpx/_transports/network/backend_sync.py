@@ -81,6 +81,30 @@ class SyncStream(httpcore.NetworkStream):
         except OSError as exc:
             raise httpcore.WriteError(str(exc) or repr(exc)) from exc
 
+    def send_file(
+        self, file: typing.BinaryIO, offset: int, count: int, timeout: float | None = None
+    ) -> int:
+        """Send up to `count` bytes of `file` from `offset` with sendfile(2): the file's
+        pages go to the socket without being copied through Python. For plain sockets
+        (over TLS the ssl module would fall back to 8 KiB reads: the caller checks). The
+        bytes sent (fewer if the file ends first); the file is left positioned after
+        them. The timeout applies to each wait for the socket to take more, as in write().
+        """
+        if timeout is not None and timeout <= 0:
+            # No time left (an overall deadline ran out): socket.sendfile refuses a
+            # non-blocking socket, so the timeout is reported here.
+            raise httpcore.WriteTimeout("timed out")
+        sock = self._sock
+        if timeout != self._timeout:
+            sock.settimeout(timeout)
+            self._timeout = timeout
+        try:
+            return sock.sendfile(file, offset, count)
+        except TimeoutError as exc:  # socket.timeout
+            raise httpcore.WriteTimeout(str(exc) or "timed out") from exc
+        except OSError as exc:
+            raise httpcore.WriteError(str(exc) or repr(exc)) from exc
+
     def close(self) -> None:
         self._sock.close()
 

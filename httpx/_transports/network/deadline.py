@@ -60,7 +60,7 @@ def limit_sleep(seconds: float) -> float:
 
 # Extras a stream may offer beyond httpcore's interface (our native backends' streams do,
 # and our HTTP/1.1 connection looks them up with getattr): passed through untouched.
-_EXTRAS = ("close_now", "is_readable")
+_EXTRAS = ("close_now", "is_readable", "send_file")
 
 
 def pass_through_extras(wrapper: object, stream: object) -> None:

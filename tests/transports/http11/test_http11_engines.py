@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import copy
 import typing
 
 import h11
@@ -27,6 +28,7 @@ from httpx._transports.http11.h11_engine import H11Parser
 from httpx._transports.http11.response import (
     MAX_HEAD_SIZE,
     MAX_INTERIM_RESPONSES,
+    ResponseHead,
     ResponseParser,
     conflicting_framing,
 )
@@ -121,6 +123,77 @@ def request_head(kind: str) -> writer.RequestHead:
     return writer.encode_request_head(method, target, REQUESTS[kind])
 
 
+class FullH11Parser(ResponseParser):
+    """The reference: h11 driven through every event of every exchange (one
+    `h11.Connection` for the connection, each request ended with EndOfMessage, every body
+    read by h11). The h11 engine takes shortcuts (a new state machine per exchange,
+    Content-Length bodies counted by itself); both engines must agree with this."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD_SIZE)
+        self._request: writer.RequestHead | None = None
+
+    def start(self, request: writer.RequestHead) -> None:
+        if self._h11.our_state is not h11.IDLE:
+            self._h11.start_next_cycle()
+        self.reset()
+        self._request = request
+        self._h11.send(request.h11_event)
+        self._h11.send(h11.EndOfMessage())
+
+    def feed(self, data: bytes) -> bytes:
+        connection = self._h11
+        if not data and connection.their_state is h11.SEND_RESPONSE:
+            raise httpcore.RemoteProtocolError("Server disconnected without sending a response.")
+        body = b""
+        try:
+            connection.receive_data(data)
+            while True:
+                event = connection.next_event()
+                if isinstance(event, h11.Data):
+                    body += bytes(event.data)
+                elif event is h11.NEED_DATA:
+                    break
+                elif isinstance(event, h11.Response):
+                    request = self._request
+                    assert request is not None
+                    tunnel = request.is_connect and event.status_code < 300
+                    if conflicting_framing(event.headers) and not tunnel:
+                        raise httpcore.RemoteProtocolError(
+                            "Response with both Transfer-Encoding and Content-Length"
+                        )
+                    self.head = reference_head(event)
+                elif isinstance(event, h11.InformationalResponse):
+                    if event.status_code == 101:
+                        self.head = reference_head(event)
+                    else:
+                        self.count_interim()
+                elif isinstance(event, h11.EndOfMessage):
+                    self.done = True
+                    self.extra = bool(connection.trailing_data[0])
+                    break
+                elif event is h11.PAUSED:
+                    self.done = self.switched = True
+                    self.leftover = bytes(connection.trailing_data[0])
+                    break
+                else:
+                    break
+        except h11.RemoteProtocolError as exc:
+            raise httpcore.RemoteProtocolError(str(exc)) from exc
+        return body
+
+
+def reference_head(event: h11.Response | h11.InformationalResponse) -> ResponseHead:
+    return ResponseHead(
+        b"HTTP/" + event.http_version,
+        event.status_code,
+        event.reason,
+        list(event.headers.raw_items()),
+        _keep_alive(event),  # type: ignore[arg-type]
+    )
+
+
 class Outcome(typing.NamedTuple):
     head: tuple[bytes, int, bytes, list[tuple[bytes, bytes]], bool] | None
     body: bytes
@@ -133,13 +206,19 @@ class Outcome(typing.NamedTuple):
 def run(engine: type[ResponseParser], kind: str, pieces: list[bytes]) -> Outcome:
     """Feed `pieces` (then the end of the connection, if the response is still open)
     the way a connection does: stop at the end of the response."""
+    return run_on(engine(), kind, pieces)
+
+
+def run_on(parser: ResponseParser, kind: str, pieces: list[bytes]) -> Outcome:
+    """`run`, with a parser that may have served earlier exchanges of its connection."""
     request = request_head(kind)
-    parser = engine()
     parser.start(request)
     body = b""
     error = None
+    closed = False  # the server's close was fed (the connection cannot be reused)
     try:
         for piece in [*pieces, b""]:
+            closed = not piece
             body += parser.feed(piece)
             if parser.done:
                 break
@@ -151,6 +230,7 @@ def run(engine: type[ResponseParser], kind: str, pieces: list[bytes]) -> Outcome
         summary = (head.http_version, head.status, head.reason, head.headers, head.keep_alive)
     reusable = (
         error is None
+        and not closed
         and head is not None
         and request.keep_alive
         and head.keep_alive
@@ -470,5 +550,71 @@ def responses(draw: st.DrawFn) -> tuple[str, bytes]:
 def test_engines_agree(response: tuple[str, bytes], cuts: list[int]) -> None:
     kind, data = response
     pieces = split(data, cuts)
-    reference = run(H11Parser, kind, pieces)
+    reference = run(FullH11Parser, kind, pieces)
+    assert run(H11Parser, kind, pieces) == reference
     assert run(HttptoolsParser, kind, pieces) == reference
+
+
+# --- one connection, several exchanges: heads recalled (ResponseParser.recall) --------------------
+
+NGINX_HEAD = (
+    b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: application/octet-stream\r\n"
+    b"Content-Length: 5\r\nConnection: keep-alive\r\n\r\n"
+)
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["GET", "GET", "HEAD", "CONNECT", "UPGRADE", "CLOSE"]),
+            st.sampled_from([0, 1, 2, 3]),
+            st.lists(st.integers(0, 120), max_size=3),
+        ),
+        min_size=1,
+        max_size=6,
+    ),
+    st.lists(responses(), min_size=2, max_size=2),
+)
+@example(
+    [("GET", 0, []), ("GET", 0, []), ("HEAD", 0, []), ("GET", 0, [10]), ("GET", 0, [])],
+    [("GET", b""), ("GET", b"")],
+)
+def test_engines_agree_over_a_connection(
+    exchanges: list[tuple[str, int, list[int]]], drawn: list[tuple[str, bytes]]
+) -> None:
+    # Responses repeat on a connection (the same head again and again: recalled rather
+    # than parsed), to requests of different kinds, split differently: each engine, one
+    # parser for the whole connection, must give what h11 gives for each exchange.
+    bodies = [NGINX_HEAD + b"hello", NGINX_HEAD + b"hel", drawn[0][1], drawn[1][1]]
+    parsers = [FullH11Parser(), H11Parser(), HttptoolsParser()]
+    for kind, which, cuts in exchanges:
+        pieces = split(bodies[which], cuts)
+        reference, *outcomes = [run_on(parser, kind, pieces) for parser in parsers]
+        assert outcomes == [reference, reference]
+        if not reference.reusable:
+            break  # (the connection would be closed)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_repeated_head_is_recalled(engine: type[ResponseParser]) -> None:
+    parser = engine()
+    first = run_on(parser, "GET", [NGINX_HEAD + b"hello"])
+    assert first.reusable and first.body == b"hello"
+    known = parser._known
+    assert known is not None and known[0] == NGINX_HEAD
+    expected = copy.deepcopy(first)
+    assert parser.head is not None
+    parser.head.headers.append((b"X-Changed", b"by its receiver"))  # (kept apart)
+    again = run_on(parser, "GET", [NGINX_HEAD + b"hel", b"lo"])
+    assert again == expected
+    assert parser.head is not None and parser.head is not known[1]  # a head of its own
+    assert parser.head.headers == known[1].headers
+    assert parser.head.headers is not known[1].headers
+    # A HEAD request's response has no body: the kept head does not apply.
+    head_only = run_on(parser, "HEAD", [NGINX_HEAD])
+    assert head_only.reusable and head_only.body == b""
+    # Another head is parsed (and kept in its turn).
+    other = NGINX_HEAD.replace(b"nginx", b"other")
+    assert run_on(parser, "GET", [other + b"hello"]).body == b"hello"
+    assert parser._known is not None and parser._known[0] == other
