@@ -19,7 +19,7 @@ What keeps it cheap (h11 is pure Python: the head alone costs it tens of microse
   closes early, the same verdict on bytes after it). Chunked bodies, bodies delimited by
   the end of the connection and bodiless responses stay with h11.
 
-h11's errors become httpcore's exceptions, with h11's messages. tests/test_http11_engines.py
+h11's errors become httpcore's exceptions, with h11's messages. tests/transports/http11/test_http11_engines.py
 checks both engines against h11 driven through every event.
 """
 

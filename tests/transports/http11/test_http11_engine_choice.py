@@ -64,7 +64,7 @@ def httptools_hidden(monkeypatch: pytest.MonkeyPatch) -> typing.Iterator[None]:
 def get_twice(mode: str, url: str) -> None:
     # Two responses whose heads differ: each one is parsed. (A head the connection has
     # just seen, byte for byte, is recalled rather than parsed again: see
-    # tests/test_http11_engines.py.)
+    # tests/transports/http11/test_http11_engines.py.)
     async def scenario(client: typing.Any) -> None:
         response = await client.get(url)
         assert response.status_code == 200 and response.text == "Hello, world!"

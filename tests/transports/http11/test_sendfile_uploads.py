@@ -20,7 +20,7 @@ import httpcore
 import pytest
 
 import httpx
-from tests.test_http11_connection import RawServer, Reader, echo_digest, ok
+from tests.transports.http11.test_http11_connection import RawServer, Reader, echo_digest, ok
 
 DATA = bytes(range(256)) * (4096 * 3 + 5)  # ~3 MiB, larger than one write with the head
 
