@@ -19,8 +19,9 @@ What keeps it cheap (h11 is pure Python: the head alone costs it tens of microse
   closes early, the same verdict on bytes after it). Chunked bodies, bodies delimited by
   the end of the connection and bodiless responses stay with h11.
 
-h11's errors become httpcore's exceptions, with h11's messages. tests/transports/http11/test_http11_engines.py
-checks both engines against h11 driven through every event.
+h11's errors become httpcore's exceptions, with h11's messages.
+tests/transports/http11/test_http11_engines.py checks both engines against h11 driven
+through every event.
 """
 
 from __future__ import annotations
@@ -50,9 +51,6 @@ class H11Parser(ResponseParser):
         self.reset()
         self._request = request
         self._remaining = -1
-        self._h11 = None  # made when the first data arrives, unless a known head comes
-
-    def _new_h11(self, request: RequestHead) -> h11.Connection:
         connection = self._h11 = h11.Connection(
             h11.CLIENT, max_incomplete_event_size=MAX_HEAD_SIZE
         )
@@ -63,23 +61,12 @@ class H11Parser(ResponseParser):
                 connection.send(_END_OF_REQUEST)
         except h11.LocalProtocolError as exc:  # pragma: no cover - request.py checked it
             raise httpcore.LocalProtocolError(str(exc)) from exc
-        return connection
 
     def feed(self, data: bytes) -> bytes:
         if self._remaining >= 0:
             return self._count(data)
-        request = self._request
-        assert request is not None
         connection = self._h11
-        first = connection is None
-        if connection is None:
-            known = self.recall(request, data)
-            if known is not None:
-                # The same head as the last response's (see `ResponseParser.recall`).
-                length, rest = known
-                self._expected = self._remaining = length
-                return self._count(rest) if rest or not length else b""
-            connection = self._new_h11(request)
+        assert connection is not None
         if not data and connection.their_state is h11.SEND_RESPONSE:
             # The server closed before a whole response head (as httpcore reports it).
             raise httpcore.RemoteProtocolError("Server disconnected without sending a response.")
@@ -97,9 +84,6 @@ class H11Parser(ResponseParser):
                     if self._take_head(event):  # type: ignore[arg-type]
                         # The body that came with the head: counted from here on.
                         rest = bytes(connection.trailing_data[0])
-                        if first and not self.interim:
-                            # The head came whole in the exchange's first data.
-                            self.remember(request, data[: len(data) - len(rest)], self._expected)
                         if rest or not self._remaining:
                             body.append(self._count(rest))
                         break

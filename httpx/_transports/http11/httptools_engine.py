@@ -119,12 +119,6 @@ class HttptoolsParser(ResponseParser):
             return self._hand_to_h11(buffer, closed=True)
         request = self._request
         assert request is not None
-        first = buffer is data and not self.interim  # the first data of this exchange
-        if first:
-            known = self.recall(request, data)
-            if known is not None:
-                # The same head as the last response's (see `ResponseParser.recall`).
-                return self._count_body(*known)
         while True:
             end = buffer.find(b"\r\n\r\n")
             if end < 0:
@@ -187,8 +181,6 @@ class HttptoolsParser(ResponseParser):
                 and (b"close" not in lower or keep_alive(http_version, headers)),
             )
             self._buffer = b""
-            if first and length is not None and not self.interim and status not in (204, 304):
-                self.remember(request, head, int(length))
             return self._body(status, length, buffer[end:])
 
     def _body(self, status: int, length: bytes | None, rest: bytes) -> bytes:
@@ -207,12 +199,8 @@ class HttptoolsParser(ResponseParser):
         if length is None:
             self._mode = _UNTIL_CLOSE
             return rest
-        return self._count_body(int(length), rest)
-
-    def _count_body(self, length: int, rest: bytes) -> bytes:
-        """A body of `length` bytes, `rest` its first bytes (or more)."""
-        self._expected = self._remaining = length
-        if not length:
+        self._expected = self._remaining = int(length)
+        if not self._remaining:
             self._finish()
             self.extra = bool(rest)
             return b""

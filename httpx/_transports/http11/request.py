@@ -106,7 +106,6 @@ class RequestHead:
         "is_head",
         "keep_alive",
         "method",
-        "ordinary",
         "target",
         "upgrade",
     )
@@ -130,9 +129,6 @@ class RequestHead:
         self.host = host
         self.is_head = method == b"HEAD"
         self.is_connect = method == b"CONNECT"
-        # Neither HEAD, CONNECT nor a protocol switch: nothing about the request changes
-        # how a response is framed (see `ResponseParser.recall`).
-        self.ordinary = not self.is_head and not self.is_connect and upgrade is None
         self._h11_event: h11.Request | None = None
 
     @property

@@ -51,8 +51,6 @@ MAX_HEAD_SIZE = 100 * 1024
 # one is small and quick: no timeout fires). A few is the norm (100 Continue, 103 Early
 # Hints, the odd 102 Processing); see docs/http11.md.
 MAX_INTERIM_RESPONSES = 64
-# The longest response head an engine keeps to recognise when it comes again.
-MAX_KNOWN_HEAD = 8 * 1024
 
 
 class ResponseHead:
@@ -105,7 +103,7 @@ class ResponseParser:
     refuse beyond h11 (`too_many_interim_responses`, `conflicting_framing`).
     """
 
-    __slots__ = ("_known", "done", "extra", "head", "interim", "leftover", "switched")
+    __slots__ = ("done", "extra", "head", "interim", "leftover", "switched")
 
     def __init__(self) -> None:
         self.head: ResponseHead | None = None
@@ -114,10 +112,6 @@ class ResponseParser:
         self.switched = False
         self.leftover = b""
         self.interim = 0  # interim responses skipped so far
-        # The last head parsed on this connection that may be recalled: its bytes, a copy
-        # of the head (the list of fields handed out may be changed by its receiver), and
-        # the Content-Length of its body.
-        self._known: tuple[bytes, ResponseHead, int] | None = None
 
     def start(self, request: RequestHead) -> None:
         raise NotImplementedError  # pragma: no cover
@@ -132,37 +126,6 @@ class ResponseParser:
         self.switched = False
         self.leftover = b""
         self.interim = 0
-
-    # A server answering the same request on a connection usually sends the same head
-    # again, byte for byte (nginx's Date changes once a second). What an engine makes of
-    # a head is a function of its bytes and of the kind of request (HEAD, CONNECT, an
-    # Upgrade): so the last one parsed is kept, and a response starting with the same
-    # bytes, to an ordinary request, is not parsed again. As for request heads (see
-    # `RequestHead`), the exchange costs a comparison of bytes instead. Only heads that
-    # came whole in the first data of their exchange, with a body framed by
-    # Content-Length, are kept.
-
-    def remember(self, request: RequestHead, head_bytes: bytes, length: int) -> None:
-        """Keep the head just parsed (`head_bytes`, its body of `length` bytes)."""
-        head = self.head
-        if request.ordinary and head is not None and len(head_bytes) <= MAX_KNOWN_HEAD:
-            kept = ResponseHead(
-                head.http_version, head.status, head.reason, list(head.headers), head.keep_alive
-            )
-            self._known = (head_bytes, kept, length)
-
-    def recall(self, request: RequestHead, data: bytes) -> tuple[int, bytes] | None:
-        """If `data`, the first data of an exchange, starts with the head kept: that head
-        becomes this response's, and (Content-Length, the bytes after the head) are
-        returned; else None, and the engine parses."""
-        known = self._known
-        if known is None or not request.ordinary or not data.startswith(known[0]):
-            return None
-        head_bytes, head, length = known
-        self.head = ResponseHead(
-            head.http_version, head.status, head.reason, list(head.headers), head.keep_alive
-        )
-        return length, data[len(head_bytes) :]
 
     def count_interim(self) -> None:
         """One more interim response: refused past MAX_INTERIM_RESPONSES."""

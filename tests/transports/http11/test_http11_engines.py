@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import copy
 import typing
 
 import h11
@@ -555,7 +554,7 @@ def test_engines_agree(response: tuple[str, bytes], cuts: list[int]) -> None:
     assert run(HttptoolsParser, kind, pieces) == reference
 
 
-# --- one connection, several exchanges: heads recalled (ResponseParser.recall) --------------------
+# --- one connection, several exchanges ----------------------------------------------------
 
 NGINX_HEAD = (
     b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: application/octet-stream\r\n"
@@ -583,9 +582,9 @@ NGINX_HEAD = (
 def test_engines_agree_over_a_connection(
     exchanges: list[tuple[str, int, list[int]]], drawn: list[tuple[str, bytes]]
 ) -> None:
-    # Responses repeat on a connection (the same head again and again: recalled rather
-    # than parsed), to requests of different kinds, split differently: each engine, one
-    # parser for the whole connection, must give what h11 gives for each exchange.
+    # Responses repeat on a connection (the same head again and again), to requests of
+    # different kinds, split differently: each engine, one parser for the whole
+    # connection, must give what h11 gives for each exchange.
     bodies = [NGINX_HEAD + b"hello", NGINX_HEAD + b"hel", drawn[0][1], drawn[1][1]]
     parsers = [FullH11Parser(), H11Parser(), HttptoolsParser()]
     for kind, which, cuts in exchanges:
@@ -594,27 +593,3 @@ def test_engines_agree_over_a_connection(
         assert outcomes == [reference, reference]
         if not reference.reusable:
             break  # (the connection would be closed)
-
-
-@pytest.mark.parametrize("engine", ENGINES)
-def test_a_repeated_head_is_recalled(engine: type[ResponseParser]) -> None:
-    parser = engine()
-    first = run_on(parser, "GET", [NGINX_HEAD + b"hello"])
-    assert first.reusable and first.body == b"hello"
-    known = parser._known
-    assert known is not None and known[0] == NGINX_HEAD
-    expected = copy.deepcopy(first)
-    assert parser.head is not None
-    parser.head.headers.append((b"X-Changed", b"by its receiver"))  # (kept apart)
-    again = run_on(parser, "GET", [NGINX_HEAD + b"hel", b"lo"])
-    assert again == expected
-    assert parser.head is not None and parser.head is not known[1]  # a head of its own
-    assert parser.head.headers == known[1].headers
-    assert parser.head.headers is not known[1].headers
-    # A HEAD request's response has no body: the kept head does not apply.
-    head_only = run_on(parser, "HEAD", [NGINX_HEAD])
-    assert head_only.reusable and head_only.body == b""
-    # Another head is parsed (and kept in its turn).
-    other = NGINX_HEAD.replace(b"nginx", b"other")
-    assert run_on(parser, "GET", [other + b"hello"]).body == b"hello"
-    assert parser._known is not None and parser._known[0] == other
