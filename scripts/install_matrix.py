@@ -52,8 +52,13 @@ DEFAULT_CACHE = ROOT / ".cache" / "install-matrix"
 # index (uv, pip): it may name the CA bundle or proxy this machine needs, which a test
 # fixture could have removed from os.environ by the time they run.
 NETWORK_ENV = dict(os.environ)
-# The smoke tests talk to 127.0.0.1 only: no proxy, no CA bundle from the user's shell.
+# The smoke tests talk to 127.0.0.1 only: no proxy, no CA bundle from the user's shell;
+# and each install chooses its HTTP/1.1 engine by what it has (the smoke test checks that
+# httptools is used exactly where the speedups extra is installed), whatever engine the
+# suite around it was forced onto (HTTPX_HTTP1_PARSER).
 _LOCAL_ONLY_DROPPED = {
+    "HTTPX_HTTP1_PARSER",
+    "HTTPX_TRUST_STORE",
     "HTTP_PROXY",
     "HTTPS_PROXY",
     "ALL_PROXY",
