@@ -9,10 +9,7 @@ import pathlib
 from . import cases_urls
 
 HERE = pathlib.Path(__file__).resolve().parent
-DATA_FILES = [
-    HERE.parent / "data" / "whatwg-urltestdata.json",
-    HERE.parents[2] / "shared" / "data" / "whatwg-urltestdata.json",
-]
+DATA_FILE = HERE.parent / "data" / "whatwg-urltestdata.json"  # (see tests/data/README.md)
 
 PRELUDE = """
 def describe(url):
@@ -25,12 +22,7 @@ def describe(url):
 
 
 def _cases() -> list[tuple[str, str]]:
-    for path in DATA_FILES:
-        if path.exists():
-            data = json.loads(path.read_text("utf-8"))
-            break
-    else:  # pragma: no cover - the data file is not there
-        return []
+    data = json.loads(DATA_FILE.read_text("utf-8"))  # (in the repository: never skipped)
     cases = []
     for index, item in enumerate(data):
         if not isinstance(item, dict):

@@ -1,5 +1,5 @@
-"""Every example of the QuickStart (../shared/seeds/httpx-quickstart.md), run against the
-local server instead of httpbin.org / example.org / github.com."""
+"""Every example of httpx's QuickStart (the user documentation this project honours),
+run against the local server instead of httpbin.org / example.org / github.com."""
 
 from __future__ import annotations
 
