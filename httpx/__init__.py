@@ -53,22 +53,22 @@ from ._exceptions import (
 )
 from ._exceptions import DecodedSizeExceeded as DecodedSizeExceeded
 from ._models import Cookies, Headers, Request, Response
-from ._retry import Retry as Retry
 from ._status_codes import codes
 from ._system_trust import system_trust_store as system_trust_store
-from ._timings import PoolStatus as PoolStatus
-from ._timings import Timings as Timings
 from ._transports.base import AsyncBaseTransport, BaseTransport
-from ._transports.mock import MockTransport
-from ._transports.wsgi import WSGITransport
 from ._types import AsyncByteStream, SyncByteStream
 from ._urls import URL, Origin, QueryParams
 
 if typing.TYPE_CHECKING:
     from ._main import main
+    from ._retry import Retry as Retry
     from ._sse import EventSource, Reconnect, ServerSentEvent, SSEError
+    from ._timings import PoolStatus as PoolStatus
+    from ._timings import Timings as Timings
     from ._transports.asgi import ASGITransport
     from ._transports.default import AsyncHTTPTransport, HTTPTransport
+    from ._transports.mock import MockTransport
+    from ._transports.wsgi import WSGITransport
     from ._ws import (
         AsyncWebSocketSession,
         WebSocketDisconnect,
@@ -92,6 +92,9 @@ _LAZY = {
     "AsyncHTTPTransport": "._transports.default",
     # Its WebSocket side (asgi_websocket.py) builds on httpcore's stream class.
     "ASGITransport": "._transports.asgi",
+    # The in-process transports are for test suites and WSGI apps.
+    "MockTransport": "._transports.mock",
+    "WSGITransport": "._transports.wsgi",
     # Server-sent events and WebSocket sessions (with anyio, threads, and wsproto when a
     # session starts) are for the programs that open one.
     **dict.fromkeys(
@@ -110,6 +113,10 @@ _LAZY = {
         "._ws",
     ),
     **dict.fromkeys(("EventSource", "Reconnect", "ServerSentEvent", "SSEError"), "._sse"),
+    # Ours, beyond httpx 0.28 (and outside `__all__`, see the end of this module): the
+    # retry policy and the timings load with the first client or transport that uses them.
+    "Retry": "._retry",
+    **dict.fromkeys(("PoolStatus", "Timings"), "._timings"),
 }
 
 __all__ = [
@@ -236,6 +243,6 @@ del _name
 # Ours, beyond httpx 0.28: reachable as `httpx.DecodedSizeExceeded`, `httpx.Retry`, ...,
 # but kept out of `__all__` so that `from httpx import *` gives exactly httpx 0.28's
 # names (and the httpx2 fork's additions listed above).
-for _value in (DecodedSizeExceeded, PoolStatus, Retry, Timings, system_trust_store):
+for _value in (DecodedSizeExceeded, system_trust_store):
     _value.__module__ = "httpx"
 del _value

@@ -28,7 +28,6 @@ from ._config import (
 )
 from ._flow import run_async, send_flow
 from ._models import Request, Response
-from ._retry import Retry
 from ._transports.base import AsyncBaseTransport
 from ._types import (
     AuthTypes,
@@ -71,6 +70,8 @@ def __getattr__(name: str) -> typing.Any:
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
+
+    from ._retry import Retry
 
 __all__ = ["AsyncClient"]
 

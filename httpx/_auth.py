@@ -174,8 +174,8 @@ def _match_end(pattern: re.Pattern[str], value: str, pos: int) -> int:
 class _Challenge:
     """One challenge of a WWW-Authenticate field, as written (names lower-cased)."""
 
-    # (A plain class, as `_DigestChallenge` is a NamedTuple: a dataclass costs about
-    # 0.3 ms of `import httpx` each.)
+    # (A plain class, as `_DigestChallenge` is: a dataclass costs about 0.3 ms of
+    # `import httpx` each.)
     __slots__ = ("malformed", "params", "scheme", "token68")
 
     def __init__(self, scheme: str) -> None:
@@ -250,15 +250,32 @@ _SUPPORTED_ALGORITHMS = ", ".join(
 _MALFORMED_CHALLENGE = "Malformed Digest WWW-Authenticate header"
 
 
-class _DigestChallenge(typing.NamedTuple):
-    realm: str
-    nonce: str
-    algorithm: str  # as the server wrote it: we echo it back (RFC 7616 section 3.4)
-    hash_name: str
-    session: bool  # a "-sess" algorithm: H(A1) also covers nonce and cnonce
-    qop: str | None  # "auth", or None for an RFC 2069 server that offered no qop
-    opaque: str | None
-    stale: bool
+class _DigestChallenge:
+    """A Digest challenge we can answer. (A plain class: a NamedTuple costs about 0.35 ms
+    of `import httpx`.)"""
+
+    __slots__ = ("algorithm", "hash_name", "nonce", "opaque", "qop", "realm", "session", "stale")
+
+    def __init__(
+        self,
+        *,
+        realm: str,
+        nonce: str,
+        algorithm: str,
+        hash_name: str,
+        session: bool,
+        qop: str | None,
+        opaque: str | None,
+        stale: bool,
+    ) -> None:
+        self.realm = realm
+        self.nonce = nonce
+        self.algorithm = algorithm  # as the server wrote it: we echo it back (RFC 7616 3.4)
+        self.hash_name = hash_name
+        self.session = session  # a "-sess" algorithm: H(A1) also covers nonce and cnonce
+        self.qop = qop  # "auth", or None for an RFC 2069 server that offered no qop
+        self.opaque = opaque
+        self.stale = stale
 
     @classmethod
     def from_params(cls, params: dict[str, str], request: Request) -> _DigestChallenge:

@@ -19,8 +19,6 @@ from ._exceptions import LocalProtocolError
 from ._flow import FlowSettings
 from ._headers import Headers
 from ._models import MAX_DECODED_SIZE_EXTENSION, Request
-from ._retry import Retry
-from ._timings import PoolStatus, merge_status
 from ._transports.optional import require_h2
 from ._types import (
     AuthTypes,
@@ -40,6 +38,10 @@ from ._types import (
 from ._urlparse import join_relative
 from ._urls import URL, QueryParams
 from ._utils import URLPattern, get_environment_proxies
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from ._retry import Retry
+    from ._timings import PoolStatus
 
 __all__ = [
     "USE_CLIENT_DEFAULT",
@@ -407,6 +409,8 @@ class BaseClient:
         Counts come from the client's own transports (and proxies' and mounted ones
         that report them: `HTTPTransport.pool_status()`); added up per origin.
         """
+        from ._timings import merge_status
+
         transports = {id(t): t for t in [self._transport, *self._mounts.values()] if t}
         statuses = []
         for transport in transports.values():
@@ -509,7 +513,12 @@ def _header_names(names: typing.Iterable[str] | None) -> frozenset[str]:
 
 
 def _check_retries(retries: object) -> Retry | None:
-    if retries is None or isinstance(retries, Retry):
+    if retries is None:
+        return None
+    # (The retry policy's module loads with the first client that has one.)
+    from ._retry import Retry
+
+    if isinstance(retries, Retry):
         return retries
     if isinstance(retries, int) and not isinstance(retries, bool):
         # An int means "connection retries" to HTTPTransport (as in httpx 0.28) and "any

@@ -30,7 +30,6 @@ from ._config import (
 )
 from ._flow import run_sync, send_flow
 from ._models import Request, Response
-from ._retry import Retry
 from ._transports.base import BaseTransport
 from ._types import (
     AuthTypes,
@@ -73,6 +72,8 @@ def __getattr__(name: str) -> typing.Any:
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     import ssl
+
+    from ._retry import Retry
 
 __all__ = [
     "USE_CLIENT_DEFAULT",

@@ -14,32 +14,26 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.util
 import zlib
 from collections.abc import Iterator, Sequence
 from types import ModuleType
 from typing import Any
 
 from ._exceptions import DecodedSizeExceeded, DecodingError
+from ._primitives import is_installed
 from ._zstd_blocks import ZSTD_MAX_BLOCK_SIZE, ZstdBlockScanner
 
 # brotli and zstandard are optional (the `brotli` and `zstd` extras) and are imported when
 # the first response using them is decoded, not by `import httpx`: whether they are
 # installed is all we need up front (to list them in SUPPORTED_DECODERS, and so in the
-# Accept-Encoding we send), and find_spec answers that without importing them.
+# Accept-Encoding we send), and the import system's finders answer that without importing
+# them.
 _BROTLI_MODULES = ("brotli", "brotlicffi")  # brotlicffi: PyPy and other non-CPython
 _ZSTD_MODULE = "zstandard"
 
 
-def _installed(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):  # pragma: no cover - a broken or odd sys.modules
-        return False
-
-
-BROTLI_INSTALLED = any(_installed(name) for name in _BROTLI_MODULES)
-ZSTD_INSTALLED = _installed(_ZSTD_MODULE)
+BROTLI_INSTALLED = any(is_installed(name) for name in _BROTLI_MODULES)
+ZSTD_INSTALLED = is_installed(_ZSTD_MODULE)
 
 
 @functools.cache

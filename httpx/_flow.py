@@ -34,18 +34,10 @@ from ._exceptions import (
 from ._flow_streams import timed_stream, within_deadline
 from ._models import Request, Response
 from ._redirects import redirect_request_parts
-from ._retry import (
-    Retry,
-    RetryPlan,
-    async_back_off,
-    plan_after_error,
-    plan_after_response,
-    status_error_message,
-    sync_back_off,
-)
 from ._types import AsyncByteStream, SyncByteStream
 
 if typing.TYPE_CHECKING:  # pragma: no cover
+    from ._retry import Retry, RetryPlan
     from ._transports.base import AsyncBaseTransport, BaseTransport
 
 __all__ = ["FlowSettings", "run_async", "run_sync", "send_flow"]
@@ -316,6 +308,9 @@ def _single_request(settings: FlowSettings, request: Request, deadline: Deadline
         except TransportError as exc:
             if retry is None:
                 raise
+            # (The retry policy's module loads with the first client that has one.)
+            from ._retry import plan_after_error
+
             plan = plan_after_error(retry, request, exc, _remaining(deadline))
             if plan is None or plan.exhausted:
                 raise
@@ -335,6 +330,8 @@ def _single_request(settings: FlowSettings, request: Request, deadline: Deadline
         )
         if retry is None:
             return response
+        from ._retry import plan_after_response, status_error_message
+
         plan = plan_after_response(retry, request, response, _remaining(deadline))
         if plan is None:
             return response
@@ -475,6 +472,8 @@ def _do_sync(effect: Effect) -> typing.Any:
     if isinstance(effect, AuthClose):
         return effect.flow.close()
     if isinstance(effect, Backoff):
+        from ._retry import sync_back_off
+
         return sync_back_off(effect.request, effect.plan)
     flow: Generator[Request, Response, None] = effect.flow
     try:
@@ -517,6 +516,8 @@ async def _do_async(effect: Effect) -> typing.Any:
     if isinstance(effect, AuthClose):
         return await effect.flow.aclose()
     if isinstance(effect, Backoff):
+        from ._retry import async_back_off
+
         return await async_back_off(effect.request, effect.plan)
     flow: AsyncGenerator[Request, Response] = effect.flow
     try:

@@ -1,13 +1,34 @@
-"""Small conversions between str, bytes and query-string primitives.
+"""Small conversions between str, bytes and query-string primitives, and the check for
+an optional package.
 
 These sit at the bottom of the import graph so that every model can use them.
 """
 
 from __future__ import annotations
 
+import sys
 import typing
 
-__all__ = ["primitive_value_to_str", "to_bytes", "to_str", "unquote"]
+__all__ = ["is_installed", "primitive_value_to_str", "to_bytes", "to_str", "unquote"]
+
+
+def is_installed(name: str) -> bool:
+    """Whether the top-level package `name` can be imported, without importing it.
+
+    What `importlib.util.find_spec` answers (a None in sys.modules says it cannot), asked
+    of the import system's finders directly: `import httpx` calls this for the optional
+    decoders, and importlib.util is not worth importing for it.
+    """
+    if name in sys.modules:
+        return sys.modules[name] is not None
+    for finder in sys.meta_path:
+        find_spec = getattr(finder, "find_spec", None)
+        try:
+            if find_spec is not None and find_spec(name, None) is not None:
+                return True
+        except (ImportError, ValueError):  # pragma: no cover - a broken finder
+            continue
+    return False
 
 
 def primitive_value_to_str(value: typing.Any) -> str:

@@ -573,3 +573,8 @@ async def async_sleep(seconds: float) -> None:
     import anyio
 
     await anyio.sleep(seconds)
+
+
+# `httpx.Retry` as users see it (in reprs and tracebacks), however it was imported:
+# `import httpx` loads this module on first use (httpx/__init__.py `_LAZY`).
+Retry.__module__ = "httpx"

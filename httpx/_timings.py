@@ -194,3 +194,9 @@ def merge_status(
                     before.queued + counts.queued,
                 )
     return merged
+
+
+# `httpx.X` as users see them (in reprs and tracebacks), however they were imported:
+# `import httpx` loads this module on first use (httpx/__init__.py `_LAZY`).
+PoolStatus.__module__ = "httpx"
+Timings.__module__ = "httpx"

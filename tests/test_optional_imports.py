@@ -88,11 +88,26 @@ def test_import_httpx_loads_neither_h2_nor_socksio() -> None:
 # httpx 0.28 does for the packages (it imports none of these up front): anyio with the
 # first async wait, certifi with the first verifying SSL context, netrc with NetRCAuth,
 # the SSE and WebSocket packages with the first stream or session, or the first access
-# to one of their names (`httpx.EventSource`, `httpx.WebSocketSession`, ...).
-LOADED_ON_FIRST_USE = ("anyio", "sniffio", "certifi", "netrc", "shlex", "httpx._ws", "httpx._sse")
+# to one of their names (`httpx.EventSource`, `httpx.WebSocketSession`, ...); our retry
+# policy and timings, and the mock and WSGI transports, with their first use or name
+# (`httpx.Retry`, `httpx.MockTransport`, ...); importlib.util not at all.
+LOADED_ON_FIRST_USE = (
+    "anyio",
+    "sniffio",
+    "certifi",
+    "netrc",
+    "shlex",
+    "httpx._ws",
+    "httpx._sse",
+    "httpx._retry",
+    "httpx._timings",
+    "httpx._transports.mock",
+    "httpx._transports.wsgi",
+    "importlib.util",
+)
 
 
-def test_import_httpx_leaves_anyio_certifi_netrc_sse_and_websockets_for_first_use() -> None:
+def test_import_httpx_leaves_what_it_can_for_first_use() -> None:
     loaded = modules_after_import_httpx()
     assert [name for name in LOADED_ON_FIRST_USE if name in loaded] == []
 
@@ -111,6 +126,40 @@ def test_websocket_names_load_on_first_access_and_read_as_httpx() -> None:
         """
     )
     assert output.split() == ["False", "<class", "'httpx.WebSocketDisconnect'>", "httpx"]
+
+
+LAZY_PUBLIC_CLASSES = {
+    "Retry": "httpx._retry",
+    "Timings": "httpx._timings",
+    "PoolStatus": "httpx._timings",
+    "MockTransport": "httpx._transports.mock",
+    "WSGITransport": "httpx._transports.wsgi",
+    "ASGITransport": "httpx._transports.asgi",
+    "HTTPTransport": "httpx._transports.default",
+    "AsyncHTTPTransport": "httpx._transports.default",
+}
+
+
+def test_lazily_loaded_classes_read_as_httpx_however_imported() -> None:
+    # Imported from their private modules before `httpx.X` is ever touched, they still
+    # read as httpx 0.28 shows them (`<class 'httpx.MockTransport'>`), and are the very
+    # objects `httpx.X` gives.
+    output = run_python(
+        f"""
+        import importlib, json
+
+        import httpx
+
+        seen = {{}}
+        for name, module in {LAZY_PUBLIC_CLASSES!r}.items():
+            cls = getattr(importlib.import_module(module), name)
+            seen[name] = [repr(cls), cls is getattr(httpx, name)]
+        print(json.dumps(seen))
+        """
+    )
+    assert json.loads(output) == {
+        name: [f"<class 'httpx.{name}'>", True] for name in LAZY_PUBLIC_CLASSES
+    }
 
 
 def test_the_transport_machinery_loads_with_the_first_transport() -> None:

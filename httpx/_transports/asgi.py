@@ -238,3 +238,8 @@ class ASGITransport(AsyncBaseTransport):
             "client": tuple(self.client),
             "root_path": self.root_path,
         }
+
+
+# `httpx.ASGITransport` as users see it (in reprs and tracebacks), however it was imported:
+# `import httpx` loads this module on first use (httpx/__init__.py `_LAZY`).
+ASGITransport.__module__ = "httpx"

@@ -340,3 +340,8 @@ class AsyncHTTPTransport(AsyncBaseTransport):
             self._reclaimer.drain()
         with map_httpcore_exceptions():
             await self._pool.aclose()
+
+
+# `httpx.AsyncHTTPTransport` as users see it (in reprs and tracebacks), however it was imported:
+# `import httpx` loads this module on first use (httpx/__init__.py `_LAZY`).
+AsyncHTTPTransport.__module__ = "httpx"

@@ -68,3 +68,8 @@ class MockTransport(AsyncBaseTransport, BaseTransport):
         if not isinstance(result, Response):
             raise _not_a_response_error(result)
         return result
+
+
+# `httpx.MockTransport` as users see it (in reprs and tracebacks), however it was imported:
+# `import httpx` loads this module on first use (httpx/__init__.py `_LAZY`).
+MockTransport.__module__ = "httpx"

@@ -9,14 +9,14 @@ only looks the packages up (it imports nothing heavy): the clients call it too.
 
 from __future__ import annotations
 
-import importlib.util
+from .._primitives import is_installed
 
 __all__ = ["h2_missing", "require", "require_h2"]
 
 
 def require(module: str, extra: str, feature: str) -> None:
     """Raise httpx's ImportError if `module` is not installed."""
-    if importlib.util.find_spec(module) is None:
+    if not is_installed(module):
         raise ImportError(
             f"{feature}, but the {module!r} package is not installed. "
             f"Make sure to install httpx using `pip install httpx[{extra}]`."

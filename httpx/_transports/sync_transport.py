@@ -342,3 +342,8 @@ class HTTPTransport(BaseTransport):
             self._reclaimer.drain()
         with map_httpcore_exceptions():
             self._pool.close()
+
+
+# `httpx.HTTPTransport` as users see it (in reprs and tracebacks), however it was imported:
+# `import httpx` loads this module on first use (httpx/__init__.py `_LAZY`).
+HTTPTransport.__module__ = "httpx"

@@ -369,3 +369,8 @@ class WSGITransport(BaseTransport):
         if content and "CONTENT_LENGTH" not in environ:
             environ["CONTENT_LENGTH"] = str(len(content))
         return io.BytesIO(content), None
+
+
+# `httpx.WSGITransport` as users see it (in reprs and tracebacks), however it was imported:
+# `import httpx` loads this module on first use (httpx/__init__.py `_LAZY`).
+WSGITransport.__module__ = "httpx"

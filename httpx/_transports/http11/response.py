@@ -19,13 +19,12 @@ never taken for the start of the next response: the connection is closed instead
 from __future__ import annotations
 
 import functools
-import importlib.util
 import os
-import sys
 import typing
 
 import httpcore
 
+from ..._primitives import is_installed
 from .request import RequestHead
 
 __all__ = [
@@ -139,9 +138,7 @@ class ResponseParser:
 @functools.cache
 def engine_available(name: str) -> bool:
     """Whether a package can be imported (a None in sys.modules says it cannot)."""
-    if name in sys.modules:
-        return sys.modules[name] is not None
-    return importlib.util.find_spec(name) is not None
+    return is_installed(name)
 
 
 def parser_factory(engine: str | None = None) -> typing.Callable[[], ResponseParser]:
