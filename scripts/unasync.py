@@ -37,6 +37,7 @@ FILES: list[tuple[str, str]] = [
     (f"{_T}/pool/async_connection.py", f"{_T}/pool/sync_connection.py"),
     (f"{_T}/pool/async_pool.py", f"{_T}/pool/sync_pool.py"),
     (f"{_T}/async_transport.py", f"{_T}/sync_transport.py"),
+    ("httpx/_async_verbs.py", "httpx/_sync_verbs.py"),
     ("httpx/_sse/_async_reader.py", "httpx/_sse/_sync_reader.py"),
     ("httpx/_ws/_async_session.py", "httpx/_ws/_sync_session.py"),
     (f"{_T}/http2/_async/body.py", f"{_T}/http2/_sync/body.py"),
