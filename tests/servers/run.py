@@ -89,6 +89,59 @@ class ServerHandle:
         return f"<{type(self).__name__} {self.url}>"
 
 
+class ServerLoop(asyncio.SelectorEventLoop):
+    """The event loop of every test server's thread: closing it closes the connections
+    its server left open.
+
+    A server stopped while a connection is half done (a task cancelled before it started,
+    a TLS close waiting for the peer's close_notify, a graceful-shutdown timeout) would
+    otherwise leave that connection's socket open when the loop closes; the garbage
+    collector then finds it later, during whichever test happens to run, and the suite's
+    ResourceWarning-as-error fails that innocent test. Only server loops use this class:
+    the clients under test run on their own loops, where a leak stays a failure.
+    """
+
+    def abort_connections(self) -> int:
+        """Abort every connection of this loop (the listening sockets are not
+        transports); how many there were. Call it on the loop's thread."""
+        # (`_transports`: every socket transport of this loop, by file descriptor, which
+        # asyncio's selector loop keeps; test code, so the private name is acceptable.)
+        leftovers = list(self._transports.values())  # type: ignore[attr-defined]
+        for transport in leftovers:
+            transport.abort()
+        return len(leftovers)
+
+    def close(self) -> None:
+        if not self.is_running() and not self.is_closed() and self.abort_connections():
+            # abort() closes the socket in a callback: let it run.
+            self.run_until_complete(asyncio.sleep(0))
+        super().close()
+
+
+# uvicorn's `loop` setting: "module:attribute" of a loop factory.
+SERVER_LOOP = f"{__name__}:ServerLoop"
+
+
+def run_on_server_loop(main: Coroutine[Any, Any, T]) -> T:
+    """`asyncio.run(main)` on a `ServerLoop` (asyncio.run takes no loop factory before
+    Python 3.12)."""
+    loop = ServerLoop()
+    try:
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(main)
+    finally:
+        try:
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
 def join_or_fail(thread: threading.Thread, what: str) -> None:
     thread.join(SHUTDOWN_TIMEOUT)
     if thread.is_alive():
@@ -126,7 +179,7 @@ class UvicornServer(ServerHandle):
             self.url_host = "localhost"
         config = uvicorn.Config(
             app,
-            loop="asyncio",
+            loop=SERVER_LOOP,
             http="h11",
             ws=ws,
             lifespan="off",
@@ -200,7 +253,7 @@ class HypercornServer(ServerHandle):
         self._config.loglevel = "WARNING"
         self._probe_context = probe_context
         self._app = app
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop: ServerLoop | None = None
         self._shutdown: asyncio.Event | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(
@@ -209,13 +262,15 @@ class HypercornServer(ServerHandle):
 
     def _run(self) -> None:
         try:
-            asyncio.run(self._serve())
+            run_on_server_loop(self._serve())
         except BaseException as exc:  # reported by start(), not as a stray thread error
             self._error = exc
 
     async def _serve(self) -> None:
         self._shutdown = asyncio.Event()
-        self._loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop()
+        assert isinstance(loop, ServerLoop)
+        self._loop = loop
         await hypercorn_serve(
             self._app, self._config, shutdown_trigger=self._shutdown.wait, mode="asgi"
         )
@@ -244,6 +299,13 @@ class HypercornServer(ServerHandle):
         if loop is not None and shutdown is not None and self._thread.is_alive():
             with contextlib.suppress(RuntimeError):  # loop already closed
                 loop.call_soon_threadsafe(shutdown.set)
+            self._thread.join(self._config.graceful_timeout + 0.5)
+            if self._thread.is_alive():
+                # A TLS connection whose close waits for the client's close_notify holds
+                # hypercorn's shutdown for asyncio's 30 s SSL shutdown timeout (it goes on
+                # waiting after its graceful timeout cancelled it): cut such connections.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(loop.abort_connections)
             join_or_fail(self._thread, repr(self))
         self._socket.close()
 
@@ -255,7 +317,7 @@ class LoopThread:
     """An asyncio event loop running forever in a daemon thread."""
 
     def __init__(self, name: str) -> None:
-        self.loop = asyncio.new_event_loop()
+        self.loop = ServerLoop()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import base64
+import gc
 import gzip
 import hashlib
 import json
@@ -721,6 +722,43 @@ def test_servers_stop_promptly_with_open_connections(tls_files: TLSFiles) -> Non
                 sock.close()
     for running in servers:
         assert_port_closed(running.port)
+
+
+def test_stopped_servers_leave_no_connection_open(tls_files: TLSFiles) -> None:
+    """A server stopped while clients hold connections (a half-sent request; a TLS session,
+    whose close would wait for the client's close_notify) closes them all. A socket left
+    open would be found by the garbage collector later, during some other test, and fail
+    it with a ResourceWarning (tests/servers/run.py `ServerLoop`)."""
+    context = trusting(tls_files.ca_cert)
+    servers: list[Any] = [
+        UvicornServer(),
+        UvicornServer(ssl_certfile=tls_files.server_cert, ssl_keyfile=tls_files.server_key),
+        HypercornServer(tls_files.server_cert, tls_files.server_key, context),
+        ForwardProxy("http"),
+        FaultServer(),
+    ]
+    clients: list[socket.socket] = []
+    try:
+        for running in servers:
+            running.start()
+            raw = socket.create_connection(("127.0.0.1", running.port), timeout=5)
+            if running.scheme == "https":
+                raw = context.wrap_socket(raw, server_hostname="localhost")
+            clients.append(raw)
+        for index, client in enumerate(clients):
+            client.sendall(b"GET / HTTP/1.1\r\n" if index % 2 else b"GET /")
+        time.sleep(0.05)
+        for running in servers:
+            running.stop()
+        gc.collect()  # a connection the servers left open would warn here
+        for client in clients:
+            try:
+                assert client.recv(1) == b""  # closed by the server, not left hanging
+            except OSError:
+                pass  # reset: closed as well
+    finally:
+        for client in clients:
+            client.close()
 
 
 def test_startup_failures_are_reported_not_hung() -> None:

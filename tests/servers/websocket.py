@@ -35,6 +35,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from tests.servers.run import (
+    SERVER_LOOP,
     STARTUP_TIMEOUT,
     ServerHandle,
     StreamServer,
@@ -162,7 +163,7 @@ class WebSocketUvicornServer(ServerHandle):
             self.url_host = "localhost"
         config = uvicorn.Config(
             websocket_app,
-            loop="asyncio",
+            loop=SERVER_LOOP,
             http="h11",
             ws="wsproto",
             lifespan="off",
