@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typing
 
-from ._base_client import USE_CLIENT_DEFAULT, UseClientDefault
+from ._base_client import USE_CLIENT_DEFAULT, UseClientDefault, present_methods_as
 from ._models import Response
 from ._types import (
     AuthTypes,
@@ -285,3 +285,7 @@ class AsyncClientVerbs:
             timeout=timeout,
             extensions=extensions,
         )
+
+
+# `AsyncClient.get`, not `AsyncClientVerbs.get`, in reprs and argument errors (as httpx).
+present_methods_as(AsyncClientVerbs, "AsyncClient")

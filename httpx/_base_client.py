@@ -7,6 +7,7 @@ classes only add their explicit public signatures and pick the sync or async dri
 from __future__ import annotations
 
 import enum
+import sys
 import typing
 import warnings
 
@@ -49,6 +50,7 @@ __all__ = [
     "ClientState",
     "EventHook",
     "UseClientDefault",
+    "present_methods_as",
     "warn_per_request_cookies",
 ]
 
@@ -482,6 +484,20 @@ _PER_REQUEST_COOKIES_MESSAGE = (
     "behaviour on cookie persistence is ambiguous. Set cookies directly on the client "
     "instance instead."
 )
+
+
+def present_methods_as(methods: type, client_name: str) -> None:
+    """Make the public methods of `methods`, a base class of the client `client_name`,
+    read as the client's own (`Client.get`), as they do in httpx: in reprs and in the
+    errors Python raises for wrong arguments ("Client.get() got an unexpected keyword
+    argument ...", whose name Python 3.11+ takes from the code object)."""
+    for name, function in vars(methods).items():
+        if name.startswith("_") or not callable(function):
+            continue
+        qualname = f"{client_name}.{name}"
+        function.__qualname__ = qualname
+        if sys.version_info >= (3, 11):
+            function.__code__ = function.__code__.replace(co_qualname=qualname)
 
 
 def warn_per_request_cookies(cookies: CookieTypes | None) -> None:

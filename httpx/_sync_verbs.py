@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import typing
 
-from ._base_client import USE_CLIENT_DEFAULT, UseClientDefault
+from ._base_client import USE_CLIENT_DEFAULT, UseClientDefault, present_methods_as
 from ._models import Response
 from ._types import (
     AuthTypes,
@@ -287,3 +287,7 @@ class ClientVerbs:
             timeout=timeout,
             extensions=extensions,
         )
+
+
+# `Client.get`, not `ClientVerbs.get`, in reprs and argument errors (as httpx).
+present_methods_as(ClientVerbs, "Client")

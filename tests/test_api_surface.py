@@ -6,6 +6,7 @@ import inspect
 import json
 import pathlib
 import re
+import sys
 import typing
 
 import pytest
@@ -294,6 +295,24 @@ def test_sync_and_async_clients_agree() -> None:
     for verb in verbs:
         assert inspect.iscoroutinefunction(getattr(httpx.AsyncClient, verb)), verb
         assert not inspect.iscoroutinefunction(getattr(httpx.Client, verb)), verb
+
+
+@pytest.mark.parametrize("client_class", [httpx.Client, httpx.AsyncClient])
+def test_methods_read_as_the_clients_own(client_class: type[httpx.Client]) -> None:
+    # The verbs live in a base class of their own (_async_verbs.py); like the rest they
+    # read as `Client.get`, in reprs and in Python's argument errors, as in httpx.
+    name = client_class.__name__
+    for verb in ["get", "options", "head", "post", "put", "patch", "delete", "query"]:
+        method = getattr(client_class, verb)
+        assert method.__qualname__ == f"{name}.{verb}"
+        assert f"function {name}.{verb} at" in repr(method)
+    message = f"{name}.get() got an unexpected keyword argument 'content'"
+    if sys.version_info < (3, 11):  # Python 3.10 names the function only: "get()"
+        message = "get() got an unexpected keyword argument 'content'"
+    with pytest.raises(TypeError) as raised:
+        # (Arguments are bound before the body runs: no client is needed.)
+        client_class.get(None, "https://example.org", content=b"")  # type: ignore[arg-type,call-arg]
+    assert str(raised.value) == message
 
 
 def test_private_names_libraries_reach_for() -> None:
