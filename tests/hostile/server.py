@@ -24,14 +24,7 @@ from dataclasses import dataclass, field
 from tests.hostile.h1 import H1Conn, H1Script, ok_response
 from tests.hostile.h2 import PREFACE, H2Conn, H2Script, H2Stream, Preamble, StreamGone
 from tests.hostile.record import Log, Marks, Received
-from tests.servers.run import (
-    LOOPBACK,
-    SHUTDOWN_TIMEOUT,
-    LoopThread,
-    abort_connections,
-    bind_loopback,
-    start_tracked_server,
-)
+from tests.servers.run import LOOPBACK, SHUTDOWN_TIMEOUT, LoopThread, bind_loopback
 
 NOT_FOUND = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
 
@@ -73,7 +66,6 @@ class HostileServer:
         self._tls_socket = bind_loopback()
         self._servers: list[asyncio.Server] = []
         self._tasks: set[asyncio.Task[None]] = set()
-        self._connections: set[asyncio.Transport] = set()  # see start_tracked_server
         self._loop_thread: LoopThread | None = None
 
     def route(
@@ -119,13 +111,9 @@ class HostileServer:
             await self._on_connection(reader, writer, tls=True)
 
         self._servers = [
-            await start_tracked_server(plain, self._connections, sock=self._plain_socket),
-            await start_tracked_server(
-                secure,
-                self._connections,
-                sock=self._tls_socket,
-                ssl=self._tls_context,
-                ssl_handshake_timeout=5,
+            await asyncio.start_server(plain, sock=self._plain_socket),
+            await asyncio.start_server(
+                secure, sock=self._tls_socket, ssl=self._tls_context, ssl_handshake_timeout=5
             ),
         ]
 
@@ -135,7 +123,6 @@ class HostileServer:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await abort_connections(self._connections)
 
     # --- connections --------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import parse_qs
 
-from tests.servers.run import LOOPBACK, StreamServer, bind_loopback, start_tracked_server
+from tests.servers.run import LOOPBACK, StreamServer, bind_loopback
 
 PARTIAL_BODY = b"0123456789"  # the 10 of 1000 announced bytes the mid-body modes send
 HEAD_1000 = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n"
@@ -382,8 +382,8 @@ class FaultServer(StreamServer):
 
     async def _start(self) -> None:
         await super()._start()
-        self._reset_on_accept_server = await start_tracked_server(
-            self._reset_on_accept, self._connections, sock=self._reset_on_accept_socket
+        self._reset_on_accept_server = await asyncio.start_server(
+            self._reset_on_accept, sock=self._reset_on_accept_socket
         )
 
     async def _close(self) -> None:

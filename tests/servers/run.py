@@ -105,12 +105,13 @@ class ServerLoop(asyncio.SelectorEventLoop):
     def abort_connections(self) -> int:
         """Abort every connection of this loop that is still open (the listening sockets
         are not transports); how many there were. Call it on the loop's thread."""
-        leftovers = self._open_transports()
+        leftovers = self.open_transports()
         for transport in leftovers:
             transport.abort()
         return len(leftovers)
 
-    def _open_transports(self) -> list[asyncio.Transport]:
+    def open_transports(self) -> list[asyncio.Transport]:
+        """The connections of this loop whose socket is still open."""
         # Every socket transport of this loop whose socket is open, found by the garbage
         # collector's list of objects rather than by what the loop or a server tracks:
         # whatever lost track of a connection (a handler that never ran, a TLS close
@@ -329,62 +330,6 @@ class HypercornServer(ServerHandle):
 
 # --- a private asyncio loop for our own socket servers (proxies, fault server) -----------
 
-StreamHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
-
-
-class _TrackedStreamProtocol(asyncio.StreamReaderProtocol):
-    """`asyncio.start_server`'s protocol, which also keeps its connection's transport in
-    the server's `connections` set until the connection is lost.
-
-    The set holds them strongly: a connection whose handler task has not started yet (or
-    is parked where nothing else refers to it) is otherwise a reference cycle that the
-    garbage collector may take, socket still open, while the server runs; and the server
-    can abort whatever is left when it stops (`abort_connections`).
-    """
-
-    def __init__(
-        self,
-        handler: StreamHandler,
-        connections: set[asyncio.Transport],
-        loop: asyncio.AbstractEventLoop,
-    ) -> None:
-        super().__init__(asyncio.StreamReader(loop=loop), handler, loop=loop)
-        self._connections = connections
-        self._tracked: asyncio.Transport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)  # a socket's, plain or TLS
-        self._tracked = transport
-        self._connections.add(transport)
-        super().connection_made(transport)
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._tracked is not None:
-            self._connections.discard(self._tracked)
-        super().connection_lost(exc)
-
-
-async def start_tracked_server(
-    handler: StreamHandler,
-    connections: set[asyncio.Transport],
-    *,
-    sock: socket.socket,
-    **options: Any,
-) -> asyncio.Server:
-    """`asyncio.start_server(handler, sock=sock, **options)` that records each connection
-    in `connections` (see `_TrackedStreamProtocol`)."""
-    loop = asyncio.get_running_loop()
-    return await loop.create_server(
-        lambda: _TrackedStreamProtocol(handler, connections, loop), sock=sock, **options
-    )
-
-
-async def abort_connections(connections: set[asyncio.Transport]) -> None:
-    """Abort what is left of a stopped server's connections, and let them close."""
-    for transport in list(connections):
-        transport.abort()
-    await asyncio.sleep(0)
-
 
 class LoopThread:
     """An asyncio event loop running forever in a daemon thread."""
@@ -427,7 +372,6 @@ class StreamServer(ServerHandle):
         super().__init__(self._socket.getsockname()[1])
         self._ssl_context = ssl_context
         self._tasks: set[asyncio.Task[None]] = set()
-        self._connections: set[asyncio.Transport] = set()
         self._server: asyncio.Server | None = None
         self._loop_thread: LoopThread | None = None
 
@@ -449,8 +393,8 @@ class StreamServer(ServerHandle):
             self._tasks.discard(task)
 
     async def _start(self) -> None:
-        self._server = await start_tracked_server(
-            self._on_connection, self._connections, sock=self._socket, ssl=self._ssl_context
+        self._server = await asyncio.start_server(
+            self._on_connection, sock=self._socket, ssl=self._ssl_context
         )
 
     async def _close(self) -> None:
@@ -459,8 +403,6 @@ class StreamServer(ServerHandle):
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        # Connections whose handler never started (accepted as the server stopped).
-        await abort_connections(self._connections)
 
     def start(self: StreamServerT) -> StreamServerT:
         self._loop_thread = LoopThread(f"{type(self).__name__}:{self.port}")

@@ -748,11 +748,13 @@ def test_stopped_servers_leave_no_connection_open(tls_files: TLSFiles) -> None:
         for index, client in enumerate(clients):
             client.sendall(b"GET / HTTP/1.1\r\n" if index % 2 else b"GET /")
         time.sleep(0.05)
-        tracked = [running._connections for running in servers if hasattr(running, "_connections")]
-        assert [len(connections) for connections in tracked] == [1, 1]  # proxy, fault server
+        loops = [
+            running._loop_thread.loop for running in servers if hasattr(running, "_loop_thread")
+        ]
+        assert [len(loop.open_transports()) for loop in loops] == [1, 1]  # proxy, fault server
         for running in servers:
             running.stop()
-        assert tracked == [set(), set()]  # aborted, and forgotten once lost
+        assert [loop.open_transports() for loop in loops] == [[], []]  # aborted on close
         gc.collect()  # a connection the servers left open would warn here
         for client in clients:
             try:
